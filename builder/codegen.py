@@ -1,0 +1,128 @@
+"""Design -> readable Python, in the reference document's style.
+
+The code uses the functional API with one variable per layer, comments that
+mark the trunk and each branch, and a compile call with a loss, weight and
+metrics per head.  Layers are printed from the same registry ``Call`` that
+``build.py`` instantiates, so running the code builds the same model.
+"""
+
+from __future__ import annotations
+
+import keyword
+
+from .registry import REGISTRY, Call
+from .spec import Design, TableInput, layer_params
+from .validate import INPUT_ID, branch_point
+
+# Arguments whose value equals Keras' own default are left out, as a person would.
+KERAS_DEFAULTS = {
+    "use_bias": True, "strides": 1, "padding": "valid", "return_sequences": False, "dropout": 0.0,
+    "momentum": 0.99, "epsilon": 0.001, "merge_mode": "concat", "activation": "linear",
+}
+_TAKEN = {"keras", "model", "inputs", "features", "input_layer", "np", "pd", "tf"} | set(REGISTRY)
+OPTIMIZER_CLASSES = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}
+
+
+def var_name(node_id: str) -> str:
+    """A Python variable for a node id that cannot clash with a keyword or an import."""
+    if node_id == INPUT_ID:
+        return "input_layer"
+    return f"{node_id}_" if keyword.iskeyword(node_id) or node_id in _TAKEN else node_id
+
+
+def render_call(call: Call, name: str | None = None) -> str:
+    positional = [p.name for t in [REGISTRY.get(call.cls)] if t for p in t.params if p.positional]
+    parts, used = [], set()
+    for arg in call.args:
+        parts.append(render_call(arg) if isinstance(arg, Call) else repr(arg))
+    for key, value in call.kwargs.items():
+        if key in positional and len(parts) == positional.index(key):
+            parts.append(_literal(value))
+            used.add(key)
+    for key, value in call.kwargs.items():
+        if key not in used and KERAS_DEFAULTS.get(key, object()) != value:
+            parts.append(f"{key}={_literal(value)}")
+    if name is not None:
+        parts.append(f"name={name!r}")
+    return f"{call.cls}({', '.join(parts)})"
+
+
+def _literal(value) -> str:
+    return repr(tuple(value)) if isinstance(value, list) else repr(value)
+
+
+def layer_classes(design: Design) -> list[str]:
+    """Keras layer classes the code needs to import, in a stable order."""
+    names = {"Input", "Dense"} if not isinstance(design.input, TableInput) else {"Dense"}
+    for _, layer in design.all_layers():
+        call = REGISTRY[layer.type].keras_call(layer_params(layer))
+        names.add(call.cls)
+        names.update(a.cls for a in call.args if isinstance(a, Call))
+    return sorted(names)
+
+
+def model_code(design: Design) -> list[str]:
+    """Lines that define ``model`` (uncompiled), with imports."""
+    from .build import model_name
+
+    lines = ["import keras", f"from keras.layers import {', '.join(layer_classes(design))}", ""]
+    if isinstance(design.input, TableInput):
+        from .tabular import input_code   # preprocessing layers for CSV columns
+        lines += ["# Input: one column per model input, preprocessed inside the model", *input_code(design.input)]
+        model_inputs = "inputs"
+        previous = "features"
+    else:
+        shape = tuple(design.input.shape)
+        lines += ["# Input", f"input_layer = Input(shape={shape!r}, name={INPUT_ID!r})"]
+        model_inputs = previous = "input_layer"
+    tensors = {INPUT_ID: previous}
+    if design.trunk:
+        lines += ["", "# Shared trunk"]
+    for layer in design.trunk:
+        lines.append(_layer_line(layer, previous))
+        previous = tensors[layer.id] = var_name(layer.id)
+    for i, head in enumerate(design.heads, 1):
+        kind = f" ({head.kind})" if head.kind else ""
+        lines += ["", f"# Branch {i}: head {head.name!r}{kind}, from {branch_point(design, head)}"]
+        y = tensors[branch_point(design, head)]
+        for layer in head.layers:
+            lines.append(_layer_line(layer, y))
+            y = var_name(layer.id)
+        out = Call("Dense", (), {"units": head.output.units, "activation": head.output.activation})
+        lines.append(f"{var_name(head.name)} = {render_call(out, head.name)}({y})")
+    outputs = ", ".join(var_name(h.name) for h in design.heads)
+    lines += ["", "# One input, one output per head",
+              f"model = keras.Model(inputs={model_inputs}, outputs=[{outputs}], name={model_name(design)!r})"]
+    return lines
+
+
+def _layer_line(layer, previous: str) -> str:
+    call = REGISTRY[layer.type].keras_call(layer_params(layer))
+    return f"{var_name(layer.id)} = {render_call(call, layer.id)}({previous})"
+
+
+def compile_code(design: Design) -> list[str]:
+    t = design.training
+    metric = {"auc": "keras.metrics.AUC(name='auc')", "precision": "keras.metrics.Precision(name='precision')",
+              "recall": "keras.metrics.Recall(name='recall')"}
+
+    def per_head(value) -> str:
+        return "{" + ", ".join(f"{h.name!r}: {value(h)}" for h in design.heads) + "}"
+
+    return [
+        "",
+        "# A loss per head; the total loss is their weighted sum",
+        "model.compile(",
+        f"    optimizer=keras.optimizers.{OPTIMIZER_CLASSES[t.optimizer]}(learning_rate={t.learning_rate!r}),",
+        f"    loss={per_head(lambda h: repr(h.loss))},",
+        f"    loss_weights={per_head(lambda h: repr(h.loss_weight))},",
+        f"    metrics={per_head(lambda h: '[' + ', '.join(metric.get(m, repr(m)) for m in h.metrics) + ']')},",
+        ")",
+    ]
+
+
+def to_python(design: Design, compile: bool = True) -> str:
+    """The design as a Python module that defines (and compiles) ``model``."""
+    header = [f'"""{design.name}: a multi-output Keras model, generated by the multi-output model designer."""', ""]
+    body = model_code(design) + (compile_code(design) if compile else [])
+    return "\n".join(header + body) + "\n"
