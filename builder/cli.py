@@ -59,9 +59,6 @@ def cmd_code(args) -> int:
     return 0
 
 
-COMMANDS = {}
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m builder", description="Design multi-output Keras models.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -75,8 +72,11 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("code", help="print the design as Python (Keras functional API)")
     c.add_argument("design")
     c.set_defaults(run=cmd_code)
-    for register in COMMANDS.values():
-        register(sub)
+    from .data.cli import register as data_commands
+    from .train.cli import register as train_commands
+
+    data_commands(sub)
+    train_commands(sub)
     return p
 
 
