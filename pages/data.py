@@ -1,0 +1,4 @@
+"""data page (placeholder until its issue lands)."""
+import streamlit as st
+
+st.header("Data")

@@ -1,0 +1,4 @@
+"""design page (placeholder until its issue lands)."""
+import streamlit as st
+
+st.header("Design")

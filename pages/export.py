@@ -1,0 +1,4 @@
+"""export page (placeholder until its issue lands)."""
+import streamlit as st
+
+st.header("Export")

@@ -1,0 +1,4 @@
+"""results page (placeholder until its issue lands)."""
+import streamlit as st
+
+st.header("Results")

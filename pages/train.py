@@ -1,0 +1,4 @@
+"""train page (placeholder until its issue lands)."""
+import streamlit as st
+
+st.header("Train")
