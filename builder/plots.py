@@ -1,0 +1,182 @@
+"""Plotly figures for training curves and per-head results.
+
+Curves come in as *series*: a dict from a Keras history key (``loss``,
+``val_loss``, ``<head>_loss``, ``val_<head>_<metric>``...) to a pair of lists
+``(x, y)`` where x is the epoch, fractional within an epoch so live points can
+be drawn before the epoch ends.  ``series_from_history`` turns a Keras
+``History.history`` dict into that form.
+
+Plotly is imported inside each function: ``import builder`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping, Sequence
+
+from .results import ClassificationResult, RegressionResult
+
+Series = dict[str, tuple[list[float], list[float]]]
+TOTAL = "total (weighted)"
+MAX_COLUMNS = 3
+TRAIN_DASH, VALIDATION_DASH = "solid", "dash"
+# Earlier runs are drawn thin and faded so the current run stays readable.
+EARLIER_OPACITY = 0.45
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def series_from_history(history: Mapping[str, Sequence[float]]) -> Series:
+    """Keras ``History.history`` (one value per epoch) as series with epochs 1, 2, 3..."""
+    return {key: (list(range(1, len(values) + 1)), [float(v) for v in values]) for key, values in history.items()}
+
+
+def head_key(series: Mapping, heads: Sequence[str], head: str, name: str, validation: bool = False) -> str:
+    """The history key of a head's loss or metric.
+
+    Keras prefixes keys with the output name only when a model has several
+    outputs, so a one-head model reports ``loss`` and ``mae``.
+    """
+    prefix = "val_" if validation else ""
+    key = f"{prefix}{head}_{name}"
+    if key not in series and len(heads) == 1:
+        return f"{prefix}{name}"
+    return key
+
+
+def _grid(n: int) -> tuple[int, int]:
+    columns = min(n, MAX_COLUMNS)
+    return math.ceil(n / columns), columns
+
+
+def _position(index: int, columns: int) -> tuple[int, int]:
+    return index // columns + 1, index % columns + 1
+
+
+def _subplots(titles: Sequence[str], height_per_row: int = 260):
+    from plotly.subplots import make_subplots
+
+    rows, columns = _grid(max(len(titles), 1))
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=list(titles),
+                           horizontal_spacing=0.08, vertical_spacing=min(0.15, 0.4 / rows))
+    figure.update_layout(height=80 + height_per_row * rows, margin=dict(l=40, r=10, t=50, b=40),
+                         legend=dict(orientation="h", y=-0.12), uirevision="keep")   # zoom survives live updates
+    return figure, columns
+
+
+def _line(figure, series: Mapping, key: str, name: str, row: int, col: int, color: str, dash: str,
+          group: str, opacity: float = 1.0, show_legend: bool = True) -> bool:
+    if key not in series:
+        return False
+    import plotly.graph_objects as go
+
+    x, y = series[key]
+    figure.add_trace(go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers" if len(x) < 30 else "lines",
+                                line=dict(color=color, dash=dash, width=2 if opacity == 1.0 else 1),
+                                marker=dict(size=4), opacity=opacity, legendgroup=group, showlegend=show_legend),
+                     row=row, col=col)
+    return True
+
+
+def loss_figure(heads: Sequence[str], series: Mapping, earlier: Iterable[tuple[str, Mapping]] = ()):
+    """ONE figure: a subplot per head (training and validation loss) plus the weighted total.
+
+    Args:
+        heads: head names, in design order.
+        series: the current run's curves (see module docstring).
+        earlier: ``(label, series)`` of earlier runs, drawn faded behind the current one.
+
+    Returns:
+        A plotly Figure; traces are named ``"<head> train"``, ``"<head> validation"``,
+        ``"total (weighted) train"``... and ``"<label>: <head> validation"`` for earlier runs.
+    """
+    titles = [f"{h} loss" for h in heads] + [f"{TOTAL} loss"]
+    figure, columns = _subplots(titles)
+    panels = [(h, head_key(series, heads, h, "loss"), head_key(series, heads, h, "loss", True)) for h in heads]
+    panels.append((TOTAL, "loss", "val_loss"))
+    for run_index, (label, old) in enumerate(earlier):
+        color = PALETTE[(run_index + 1) % len(PALETTE)]
+        for i, (panel, train_key, _) in enumerate(panels):
+            validation_key = f"val_{train_key}"
+            key, kind = (validation_key, "validation") if validation_key in old else (train_key, "train")
+            _line(figure, old, key, f"{label}: {panel} {kind}", *_position(i, columns), color, "dot",
+                  group=label, opacity=EARLIER_OPACITY, show_legend=i == 0)
+    for i, (panel, train_key, validation_key) in enumerate(panels):
+        row, col = _position(i, columns)
+        _line(figure, series, train_key, f"{panel} train", row, col, PALETTE[0], TRAIN_DASH, group="train")
+        _line(figure, series, validation_key, f"{panel} validation", row, col, PALETTE[1], VALIDATION_DASH,
+              group="validation")
+    figure.update_xaxes(title_text="epoch")
+    return figure
+
+
+def metric_figure(head_metrics: Mapping[str, Sequence[str]], series: Mapping):
+    """A subplot per head with each of its metrics, training solid and validation dashed.
+
+    ``head_metrics`` maps each head to its metric names (``design.heads[i].metrics``);
+    heads without metrics get no subplot.  Returns None when no head has a metric.
+    """
+    heads = list(head_metrics)
+    shown = [h for h in heads if head_metrics[h]]
+    if not shown:
+        return None
+    figure, columns = _subplots([f"{h} metrics" for h in shown])
+    for i, head in enumerate(shown):
+        row, col = _position(i, columns)
+        for j, metric in enumerate(head_metrics[head]):
+            color = PALETTE[j % len(PALETTE)]
+            _line(figure, series, head_key(series, heads, head, metric), f"{head} {metric} train",
+                  row, col, color, TRAIN_DASH, group=f"{head}-{metric}")
+            _line(figure, series, head_key(series, heads, head, metric, True), f"{head} {metric} validation",
+                  row, col, color, VALIDATION_DASH, group=f"{head}-{metric}")
+    figure.update_xaxes(title_text="epoch")
+    return figure
+
+
+def confusion_figure(result: ClassificationResult):
+    """Heatmap of the confusion matrix: rows are actual classes, columns predicted, counts written in."""
+    import plotly.graph_objects as go
+
+    labels = list(result.labels)
+    counts = result.confusion.tolist()
+    figure = go.Figure(go.Heatmap(z=counts, x=labels, y=labels, colorscale="Blues", text=counts,
+                                  texttemplate="%{text}", hovertemplate="actual %{y}<br>predicted %{x}<br>%{z}<extra></extra>",
+                                  name=f"{result.head} confusion"))
+    figure.update_layout(title=f"{result.head}: confusion matrix (accuracy {result.accuracy:.1%})",
+                         xaxis_title="predicted", yaxis_title="actual", height=360,
+                         yaxis=dict(autorange="reversed", type="category"), xaxis=dict(type="category"),
+                         margin=dict(l=40, r=10, t=50, b=40))
+    return figure
+
+
+def scatter_figure(result: RegressionResult):
+    """Predicted against actual values, with the diagonal a perfect head would sit on."""
+    import plotly.graph_objects as go
+
+    actual, predicted = result.actual.tolist(), result.predicted.tolist()
+    low = min(actual + predicted, default=0.0)
+    high = max(actual + predicted, default=1.0)
+    figure = go.Figure([
+        go.Scatter(x=actual, y=predicted, mode="markers", name=f"{result.head} predictions",
+                   marker=dict(size=5, opacity=0.6, color=PALETTE[0])),
+        go.Scatter(x=[low, high], y=[low, high], mode="lines", name="perfect prediction",
+                   line=dict(color="#888", dash="dash")),
+    ])
+    figure.update_layout(title=f"{result.head}: predicted vs actual (R² {result.r2:.3f})",
+                         xaxis_title="actual", yaxis_title="predicted", height=360,
+                         margin=dict(l=40, r=10, t=50, b=40))
+    return figure
+
+
+def runs_figure(heads: Sequence[str], runs: Sequence[tuple[str, Mapping]]):
+    """Earlier runs side by side: per head and total, each run's validation loss (training if none)."""
+    titles = [f"{h} loss" for h in heads] + [f"{TOTAL} loss"]
+    figure, columns = _subplots(titles)
+    for run_index, (label, series) in enumerate(runs):
+        color = PALETTE[run_index % len(PALETTE)]
+        keys = [head_key(series, heads, h, "loss") for h in heads] + ["loss"]
+        for i, (panel, key) in enumerate(zip(list(heads) + [TOTAL], keys)):
+            chosen, kind = (f"val_{key}", "validation") if f"val_{key}" in series else (key, "train")
+            _line(figure, series, chosen, f"{label}: {panel} {kind}", *_position(i, columns), color,
+                  TRAIN_DASH, group=label, show_legend=i == 0)
+    figure.update_xaxes(title_text="epoch")
+    return figure
