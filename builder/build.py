@@ -88,14 +88,23 @@ def build_model(design: Design | dict | str):
         x = _apply(keras, layer, x, trunk_location(i, layer.type))
         tensors[layer.id] = x
     outputs = [head_output(keras, design, head, tensors) for head in design.heads]
-    return keras.Model(inputs, outputs, name=model_name(design))
+    try:
+        return keras.Model(inputs, outputs, name=model_name(design))
+    except Exception as e:   # e.g. two layers with one name, if a rule in validate misses it
+        raise DesignError([Problem("design", f"Keras cannot join the layers into a model: {_first_line(e)} "
+                                             "Check the ids and head names.")]) from None
 
 
 def head_output(keras: Any, design: Design, head: Head, tensors: dict):
     y = tensors[branch_point(design, head)]
     for j, layer in enumerate(head.layers):
         y = _apply(keras, layer, y, head_location(head.name, j, layer.type))
-    return keras.layers.Dense(head.output.units, activation=head.output.activation, name=head.name)(y)
+    try:
+        return keras.layers.Dense(head.output.units, activation=head.output.activation, name=head.name)(y)
+    except Exception as e:
+        raise DesignError([Problem(f"{head_location(head.name)}, output", f"Keras cannot build the output "
+                                   f"Dense here: {_first_line(e)} Check the shape it receives in the summary table.",
+                                   node=head.name)]) from None
 
 
 def model_name(design: Design) -> str:

@@ -139,12 +139,16 @@ def _structure(design: Design) -> list[Problem]:
         if not is_python_name(head.name):
             problems.append(Problem(head_location(head.name), f"{head.name!r} is a Python keyword. "
                                     f"Choose another name, such as {head.name}_out.", node=head.name))
+        elif head.name == INPUT_ID:
+            # Keras names the input layer 'input'; an output of the same name cannot build.
+            problems.append(Problem(head_location(head.name), f"{head.name!r} is the name of the model's input. "
+                                    f"Choose another name, such as {head.name}_out.", node=head.name))
     n_layers = sum(1 for _ in design.all_layers())
     if n_layers > MAX_LAYERS:
         problems.append(Problem("design", f"the design has {n_layers} layers; the limit is {MAX_LAYERS}. "
                                           "Remove some layers."))
-    seen: dict[str, str] = {INPUT_ID: "the input"}
-    seen.update({h.name: head_location(h.name) for h in design.heads})
+    seen: dict[str, str] = {h.name: head_location(h.name) for h in design.heads}
+    seen[INPUT_ID] = "the input"
     for where, layer in design.all_layers():
         if layer.id in seen:
             problems.append(Problem(where, f"id {layer.id!r} is already used by {seen[layer.id]}. "
@@ -154,7 +158,7 @@ def _structure(design: Design) -> list[Problem]:
     trunk_ids = [layer.id for layer in design.trunk]
     for head in design.heads:
         if head.branch_from not in (None, INPUT_ID, *trunk_ids):
-            choices = ", ".join(repr(i) for i in trunk_ids) or "none yet"
+            choices = ", ".join(repr(i) for i in dict.fromkeys(trunk_ids)) or "none yet"
             problems.append(Problem(head_location(head.name),
                                     f"branch_from {head.branch_from!r} is not a trunk layer. "
                                     f"Choose one of the trunk's layers ({choices}) or 'input'.", node=head.name))
