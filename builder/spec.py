@@ -217,7 +217,7 @@ def parse_design(data: str | bytes | dict) -> Design:
             raise DesignError([Problem("design", "the JSON is nested too deeply to be a design. "
                                                  "Upload a file saved by this app or written by `python -m builder template`.")]) from None
         except (ValueError, UnicodeDecodeError) as e:
-            raise DesignError([Problem("design", f"this is not valid JSON ({e}). "
+            raise DesignError([Problem("design", f"this is not valid JSON ({_json_error(e)}). "
                                                  "Upload a file saved by this app or written by `python -m builder template`.")]) from None
     if not isinstance(data, dict):
         raise DesignError([Problem("design", f"a design must be a JSON object with input, trunk and heads. "
@@ -229,6 +229,13 @@ def parse_design(data: str | bytes | dict) -> Design:
     except RecursionError:
         raise DesignError([Problem("design", "the design is nested too deeply. "
                                              "Upload a file saved by this app.")]) from None
+
+
+def _json_error(e: ValueError) -> str:
+    # Python refuses integers of thousands of digits with advice meant for programmers.
+    if not isinstance(e, (json.JSONDecodeError, UnicodeDecodeError)) and "digits" in str(e):
+        return "a number in it has thousands of digits"
+    return str(e)
 
 
 def to_url(design: Design) -> str:
