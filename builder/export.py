@@ -49,6 +49,7 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         "",
         "import numpy as np",
         *(["import pandas as pd"] if table else []),
+        "import tensorflow as tf",
         *model_code(design),
         *compile_code(design),
         "",
@@ -96,9 +97,9 @@ def _head_setup(head: Head) -> dict:
 
 
 def _table_loader_code(design: Design) -> list[str]:
-    from .tabular import input_names   # the Keras input name of each CSV column
+    from .tabular import layer_names   # the Keras input name of each CSV column
 
-    names = input_names(design.input)
+    names = layer_names(design.input)
     columns = {c.name: (names[c.name], c.kind) for c in design.input.columns}
     return [
         "# CSV column -> (model input name, kind); the model itself normalises and one-hot encodes them",
@@ -115,9 +116,18 @@ def _table_loader_code(design: Design) -> list[str]:
         "        if kind == 'numeric':",
         "            x[name] = pd.to_numeric(frame[column], errors='coerce').to_numpy('float32').reshape(-1, 1)",
         "        else:  # missing values become '' , which the lookup maps to its out-of-vocabulary slot",
-        "            x[name] = frame[column].fillna('').astype(str).to_numpy().reshape(-1, 1)",
+        "            x[name] = frame[column].fillna('').astype(str).to_numpy(dtype=object).reshape(-1, 1)",
         "    targets = {h['name']: frame[h['target']].to_numpy() for h in HEADS}",
         "    return x, targets",
+        "",
+        "",
+        "def fit_preprocessing(x, rows):",
+        "    \"\"\"Set each Normalization layer's mean and variance from the training rows (NaNs left out).\"\"\"",
+        "    for column, (name, kind) in COLUMNS.items():",
+        "        if kind == 'numeric':",
+        "            values = x[name][rows]",
+        "            values = values[~np.isnan(values)]",
+        "            model.get_layer(f'{name}_norm').adapt(values.reshape(-1, 1) if len(values) else np.zeros((1, 1)))",
     ]
 
 
@@ -184,7 +194,21 @@ def _target_code() -> list[str]:
 
 
 def _main_code(design: Design) -> list[str]:
+    table = isinstance(design.input, TableInput)
     return [
+        "",
+        "def batches(x, y, weights, rows, batch_size, shuffle=False):",
+        "    \"\"\"A tf.data pipeline over some rows: (inputs, one target per head, one sample weight per head).",
+        "",
+        "    Rows with no target for a head weigh 0 for that head, so they still train the others.",
+        "    tf.data rather than NumPy arrays because text columns (strings) only enter Keras this way.",
+        "    \"\"\"",
+        "    inputs = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]",
+        "    data = tf.data.Dataset.from_tensor_slices((inputs, tuple(t[rows] for t in y), tuple(w[rows] for w in weights)))",
+        "    if shuffle:",
+        "        data = data.shuffle(len(rows), seed=SEED)",
+        "    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)",
+        "",
         "",
         "def write_history(history, path):",
         "    keys = list(history)",
@@ -206,17 +230,19 @@ def _main_code(design: Design) -> list[str]:
         "    keras.utils.set_random_seed(SEED)",
         "    x, raw_targets = load_data(args.data)",
         "    encoded = [encode_target(raw_targets[h['name']], h) for h in HEADS]",
-        "    # Lists in head order: Keras takes per-output sample weights as a list, not a dict",
-        "    y = [target for target, _ in encoded]",
-        "    weights = [weight for _, weight in encoded]",
-        "    shuffled = np.random.default_rng(SEED).permutation(len(y[0]))  # validation_split takes the last rows",
-        "    x = {k: v[shuffled] for k, v in x.items()} if isinstance(x, dict) else x[shuffled]",
-        "    y, weights = [t[shuffled] for t in y], [w[shuffled] for w in weights]",
+        "    y = tuple(target for target, _ in encoded)",
+        "    weights = tuple(weight for _, weight in encoded)",
+        "    # Shuffle once, then hold out the last VALIDATION_SPLIT of the rows for validation",
+        "    order = np.random.default_rng(SEED).permutation(len(y[0]))",
+        "    n_validation = int(len(order) * VALIDATION_SPLIT)",
+        "    train, validation = order[:len(order) - n_validation], order[len(order) - n_validation:]",
+        *(["    fit_preprocessing(x, train)"] if table else []),
         "    callbacks = []",
-        "    if EARLY_STOPPING_PATIENCE and VALIDATION_SPLIT:",
+        "    if EARLY_STOPPING_PATIENCE and n_validation:",
         "        callbacks.append(keras.callbacks.EarlyStopping(patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))",
-        "    history = model.fit(x, y, sample_weight=weights, epochs=args.epochs, batch_size=args.batch_size,",
-        "                        validation_split=VALIDATION_SPLIT, callbacks=callbacks, verbose=2)",
+        "    history = model.fit(batches(x, y, weights, train, args.batch_size, shuffle=True), epochs=args.epochs,",
+        "                        validation_data=batches(x, y, weights, validation, args.batch_size) if n_validation else None,",
+        "                        callbacks=callbacks, verbose=2)",
         "    model.save(args.out)",
         "    write_history(history.history, args.history)",
         "    print(f'saved {args.out} and {args.history}')",

@@ -3,12 +3,15 @@
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from builder import parse_design, template
 from builder.export import design_json, history_csv, script_name, training_script
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_script(tmp_path, code: str, *args: str) -> subprocess.CompletedProcess:
@@ -38,6 +41,32 @@ def test_tensor_script_trains_one_epoch_on_an_npz_and_saves_a_loadable_model(tmp
     import keras
     model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
     assert model.output_names == ["output1", "output2", "output3"]
+
+
+PENGUINS = {
+    "name": "penguins",
+    "input": {"kind": "table", "columns": [
+        {"name": "island", "kind": "categorical", "vocabulary": ["Biscoe", "Dream", "Torgersen"]},
+        {"name": "bill_length_mm", "kind": "numeric"}, {"name": "flipper_length_mm", "kind": "numeric"}]},
+    "trunk": [{"type": "Dense", "id": "shared", "units": 8, "activation": "relu"}],
+    "heads": [
+        {"name": "species", "target": "species", "kind": "multiclass", "classes": ["Adelie", "Chinstrap", "Gentoo"],
+         "output": {"units": 3, "activation": "softmax"}, "loss": "sparse_categorical_crossentropy",
+         "metrics": ["accuracy"]},
+        {"name": "sex", "target": "sex", "kind": "binary", "classes": ["female", "male"],
+         "output": {"units": 1, "activation": "sigmoid"}, "loss": "binary_crossentropy"},
+        {"name": "mass", "target": "body_mass_g", "kind": "regression", "loss": "mse", "loss_weight": 0.001},
+    ],
+}
+
+
+def test_table_script_trains_on_the_penguins_csv_with_missing_targets(tmp_path):
+    (tmp_path / "penguins.csv").write_bytes((ROOT / "builder" / "data" / "penguins.csv").read_bytes())
+    done = _run_script(tmp_path, training_script(parse_design(PENGUINS), "penguins.csv"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "model.keras").stat().st_size > 0
+    header = (tmp_path / "history.csv").read_text().splitlines()[0].split(",")
+    assert {"species_loss", "val_sex_loss", "mass_loss", "species_accuracy"} <= set(header)
 
 
 def test_missing_array_exits_with_a_one_line_message(tmp_path):
