@@ -1,13 +1,72 @@
-"""Entry point: `streamlit run app.py`. Navigation and the sidebar only (placeholder shell)."""
+"""Entry point: `streamlit run app.py`. Navigation, the sidebar and the design's place in the URL.
+
+Nothing here imports TensorFlow: the first page must render within 2 s of the
+server starting.  The training worker is warmed in the background after the
+page is drawn.
+"""
+
+import threading
 
 import streamlit as st
 
+from builder import state
+
+ss = st.session_state
+DESIGN_PARAM = "d"
+
 st.set_page_config(page_title="Multi-output model designer", layout="wide")
+state.ensure(ss)
+# A shared link or a browser refresh carries the design in the URL; restore it before any page draws.
+link_problems = state.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))
+
 nav = st.navigation([
-    st.Page("pages/data.py", title="Data", url_path="data", default=True),
-    st.Page("pages/design.py", title="Design", url_path="design"),
-    st.Page("pages/train.py", title="Train", url_path="train"),
-    st.Page("pages/results.py", title="Results", url_path="results"),
-    st.Page("pages/export.py", title="Export", url_path="export"),
+    st.Page("pages/data.py", title="Data", url_path="data", default=True, icon=":material/table:"),
+    st.Page("pages/design.py", title="Design", url_path="design", icon=":material/account_tree:"),
+    st.Page("pages/train.py", title="Train", url_path="train", icon=":material/play_circle:"),
+    st.Page("pages/results.py", title="Results", url_path="results", icon=":material/insights:"),
+    st.Page("pages/export.py", title="Export", url_path="export", icon=":material/download:"),
 ])
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown(f"**Dataset:** {state.dataset_line(ss)}")
+        design = state.current(ss)
+        verdict = state.status_line(ss)
+        st.markdown(f"**Design:** {design.name} — {':green' if verdict == 'valid' else ':red'}[{verdict}]")
+        st.markdown(f"**Total params:** {state.report(ss).total_params:,}")
+        training = state.training_line(ss)
+        if training:
+            st.markdown(f"**Training:** {training}")
+
+
+@st.cache_resource(show_spinner=False)
+def warm_training() -> threading.Thread:
+    """Start the training service's warm-up once per server, off the script thread.
+
+    Importing TensorFlow takes seconds; doing it in a thread keeps every page
+    render fast, and the worker is ready by the time someone presses Train.
+    """
+    def warm() -> None:
+        try:
+            import builder.train as train
+        except ImportError:
+            return
+        service = getattr(train, "service", None)
+        service = service() if callable(service) and not hasattr(service, "warm") else service
+        if hasattr(service, "warm"):
+            service.warm()
+
+    thread = threading.Thread(target=warm, name="warm-training", daemon=True)
+    thread.start()
+    return thread
+
+
+sidebar()
+for problem in link_problems:
+    st.error(f"{problem.location}: {problem.message}")
 nav.run()
+# Keep the URL in step with the design, so a refresh or a shared link restores it exactly.
+if st.query_params.get(DESIGN_PARAM) != (link := state.url_text(ss)):
+    st.query_params[DESIGN_PARAM] = link
+warm_training()

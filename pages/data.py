@@ -1,4 +1,151 @@
-"""data page (placeholder until its issue lands)."""
+"""Data page: pick a built-in dataset or upload a CSV, read its profile, give each column a role.
+
+Layout only: loading, profiling and the suggested design live in
+``builder.data``; the roles and applying them to the design in
+``builder.state``.  A file that cannot be read shows the data layer's message
+and leaves the current dataset as it was.
+"""
+
 import streamlit as st
 
+from builder import state
+from builder.errors import DataError, DesignError
+
+ss = st.session_state
+FLASH, NOTE = "_data_flash", "_data_note"
+KIND_CHOICES = ("auto", *state.TARGET_KINDS)
+
+
+def attempt(action, *args) -> bool:
+    try:
+        action(*args)
+        return True
+    except DesignError as e:
+        ss[FLASH] = [str(p) for p in e.problems]
+    except (DataError, ValueError) as e:
+        ss[FLASH] = [str(e)]
+    return False
+
+
+def bind(key: str, value) -> None:
+    if key not in ss or ss[key] != value:
+        ss[key] = value
+
+
+# ----------------------------------------------------------- callbacks
+
+def on_load_builtin() -> None:
+    from builder.data import load_builtin
+    name = ss["data.builtin"]
+    if attempt(lambda: state.set_dataset(ss, load_builtin(name))):
+        ss[state.BUILTIN_KEY] = name
+        ss[NOTE] = f"Loaded {name}."
+
+
+def on_upload() -> None:
+    from builder.data import read_csv
+    uploaded = ss.get("data.upload")
+    if uploaded is None:
+        return
+    if attempt(lambda: state.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
+        ss[state.BUILTIN_KEY] = None
+        ss[NOTE] = f"Read {uploaded.name}."
+
+
+def on_role(key: str, column: str) -> None:
+    attempt(state.set_role, ss, column, ss[key])
+
+
+def on_kind(key: str, column: str) -> None:
+    attempt(state.set_kind, ss, column, None if ss[key] == "auto" else ss[key])
+
+
+def on_apply() -> None:
+    before = state.current(ss)
+    if attempt(state.apply_roles, ss):
+        after = state.current(ss)
+        kept = "kept your trunk" if before.trunk and after.trunk == before.trunk else "added a starting trunk"
+        ss[NOTE] = (f"The design now reads {len(after.input.shape) and after.input.shape[0]} input values "
+                    f"and has {len(after.heads)} head(s); it {kept}. Open the Design page to edit it.")
+
+
+# ----------------------------------------------------------- sections
+
+def picker() -> None:
+    from builder.data import BUILTIN, describe_builtin
+    pick, upload = st.columns(2)
+    with pick:
+        with st.container(border=True):
+            st.markdown("**A built-in dataset**")
+            if ss.get("data.builtin") not in BUILTIN:
+                ss["data.builtin"] = BUILTIN[0]
+            st.selectbox("Dataset", BUILTIN, key="data.builtin")
+            st.caption(describe_builtin(ss["data.builtin"]))
+            st.button("Load", key="data.load", icon=":material/table:", on_click=on_load_builtin)
+    with upload:
+        with st.container(border=True):
+            st.markdown("**Your own CSV**")
+            st.file_uploader("CSV file", type=["csv"], key="data.upload", on_change=on_upload,
+                             help="one row per sample, a header row with column names")
+
+
+def table_view(dataset) -> None:
+    st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]} columns)")
+    st.dataframe(dataset.frame.head(50), width="stretch", height=220)
+    st.markdown("**Columns**: what each one is, and what the model should do with it")
+    roles = state.column_roles(ss)
+    kinds = ss.get(state.KINDS, {})
+    header = st.columns([2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5])
+    for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
+        col.caption(title)
+    for column in dataset.profile:
+        name, kind, missing, distinct, reason, role, target_kind = st.columns([2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5])
+        name.markdown(f"`{column.name}`")
+        kind.write(column.kind)
+        missing.write(f"{column.missing:,}")
+        distinct.write(f"{column.distinct:,}")
+        reason.caption(column.reason)
+        key = f"role.{column.name}"
+        bind(key, roles.get(column.name, column.role))
+        role.selectbox("role", state.ROLE_CHOICES, key=key, on_change=on_role, args=(key, column.name),
+                       label_visibility="collapsed")
+        if roles.get(column.name) == "target":
+            key = f"kind.{column.name}"
+            bind(key, kinds.get(column.name, "auto"))
+            target_kind.selectbox("target kind", KIND_CHOICES, key=key, on_change=on_kind,
+                                  args=(key, column.name), label_visibility="collapsed",
+                                  help="auto: decided from the column; override it if the guess is wrong")
+    chosen = state.targets(ss)
+    st.button("Apply roles to the design", key="data.apply", type="primary", icon=":material/check:",
+              disabled=not chosen, on_click=on_apply,
+              help="creates or updates the input and one head per target; a trunk you built is kept")
+    if not chosen:
+        st.caption("Mark at least one column as a target: each target becomes a head of the model.")
+
+
+def tensor_view(dataset) -> None:
+    st.markdown(f"**Inputs** `x`: shape {tuple(dataset.x.shape)}")
+    for head, y in dataset.y.items():
+        st.markdown(f"**Target** `{head}`: shape {tuple(y.shape)}")
+    if dataset.template:
+        st.button(f"Use the {dataset.template} design", key="data.apply", type="primary",
+                  on_click=attempt, args=(state.start_from, ss, state.SUGGESTION))
+
+
+# ----------------------------------------------------------- the page
+
+state.ensure(ss)
 st.header("Data")
+for message in ss.pop(FLASH, []):
+    st.error(message)
+if note := ss.pop(NOTE, None):
+    st.success(note)
+try:
+    picker()
+except ImportError:
+    st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
+dataset = ss.get(state.DATASET)
+if dataset is not None:
+    st.subheader(dataset.name)
+    st.caption(dataset.source)
+    (tensor_view if dataset.kind == "tensor" else table_view)(dataset)
