@@ -316,8 +316,14 @@ def _raw_id(raw: Any) -> str | None:
 
 
 def _field(rest: list) -> str | None:
-    names = [str(x) for x in rest if isinstance(x, str) and not x.startswith(("function-", "literal["))]
-    return ".".join(names) or None
+    # List positions are kept ("shape[0]"): "shape=0" would misquote a list the user wrote.
+    text = ""
+    for x in rest:
+        if isinstance(x, int):
+            text += f"[{x}]" if text else ""
+        elif not x.startswith(("function-", "literal[")):
+            text += f".{x}" if text else x
+    return text or None
 
 
 def _problem(err: dict, data: dict) -> Problem:
