@@ -1,0 +1,153 @@
+"""Column profiles: the kind of each column, its missing and distinct counts, and a default role.
+
+Counts use the whole column (they are cheap and vectorised); the slower guesses
+(does this text hold numbers or dates?) look at a sample, so profiling a
+million rows costs a fraction of reading them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dataset import ColumnProfile
+
+MAX_CATEGORIES = 50        # more distinct values than this is not a category (and not a class target)
+SAMPLE_ROWS = 20_000       # rows used for guesses about text columns
+MOSTLY = 0.9               # a text column whose sample is >= 90% numbers is numeric with junk
+ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|key|index)([^a-z]|$)", re.IGNORECASE)
+DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
+
+
+def profile_frame(frame) -> list[ColumnProfile]:
+    """One ColumnProfile per column, in column order."""
+    return [profile_column(name, frame[name]) for name in frame.columns]
+
+
+def profile_column(name: str, series) -> ColumnProfile:
+    import pandas as pd
+
+    missing = int(series.isna().sum())
+    present = len(series) - missing
+    if present == 0:
+        return ColumnProfile(name, "empty", missing, 0, "every value is missing, so it is left out", "ignore")
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return _categorical(name, series, missing, "binary")
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return _datetime(name, series, missing)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return _numeric(name, series, missing, present)
+    return _text(name, series, missing, present)
+
+
+def _numeric(name: str, series, missing: int, present: int, note: str = "") -> ColumnProfile:
+    distinct = int(series.nunique())
+    if distinct == 1:
+        return ColumnProfile(name, "numeric", missing, 1, f"constant: every value is {_first(series)}, "
+                             "so it carries no information and is left out", "ignore")
+    if distinct == 2:
+        return _categorical(name, series, missing, "binary", note)
+    if distinct == present and present >= 20 and _looks_like_id(name, series):
+        return ColumnProfile(name, "id", missing, distinct, "ID: a different whole number on every row, "
+                             "which tells the model nothing it can generalise; left out", "ignore")
+    return ColumnProfile(name, "numeric", missing, distinct, f"numeric: {present:,} numbers{note}")
+
+
+def _looks_like_id(name: str, series) -> bool:
+    values = series.dropna()
+    whole = bool((values % 1 == 0).all())
+    return whole and (bool(ID_NAME.search(name)) or values.is_monotonic_increasing)
+
+
+def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
+    junk = numeric_junk(series)
+    if junk is not None:
+        count, examples = junk
+        import pandas as pd
+        numbers = pd.to_numeric(series, errors="coerce")
+        note = (f"; {count:,} value(s) that are not numbers (such as {examples}) are treated as missing. "
+                "Fix them in the file if they are real values") if count else ""
+        return _numeric(name, numbers, int(numbers.isna().sum()), int(numbers.notna().sum()), note)
+    if _looks_like_dates(series):
+        return _datetime(name, series, missing)
+    distinct = int(series.nunique())
+    if distinct == 1:
+        return ColumnProfile(name, "categorical", missing, 1, f"constant: every value is {_first(series)!r}, "
+                             "so it carries no information and is left out", "ignore")
+    if distinct == 2:
+        return _categorical(name, series, missing, "binary")
+    if distinct <= MAX_CATEGORIES:
+        return _categorical(name, series, missing, "categorical")
+    if distinct >= 0.9 * present:
+        return ColumnProfile(name, "id", missing, distinct, f"ID or free text: {distinct:,} different values in "
+                             f"{present:,} rows, so nothing repeats for the model to learn from; left out", "ignore")
+    return ColumnProfile(name, "text", missing, distinct, f"free text: {distinct:,} different values, more than "
+                         f"the {MAX_CATEGORIES} a category may have; left out", "ignore")
+
+
+def _categorical(name: str, series, missing: int, kind: str, note: str = "") -> ColumnProfile:
+    values = category_values(series)
+    shown = ", ".join(values[:5]) + (", ..." if len(values) > 5 else "")
+    return ColumnProfile(name, kind, missing, len(values), f"{kind}: {len(values)} values ({shown}){note}",
+                         "input", values)
+
+
+def _datetime(name: str, series, missing: int) -> ColumnProfile:
+    distinct = int(series.nunique())
+    return ColumnProfile(name, "datetime", missing, distinct, "dates or times: left out; add a number such as "
+                         "the year or month as its own column if it matters", "ignore")
+
+
+def category_values(series) -> list[str]:
+    """Distinct values as text, most frequent first (ties in text order), as the model's vocabulary sees them."""
+    counts = as_text(series.dropna()).value_counts()
+    return [str(v) for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+
+
+def as_text(series):
+    """Values as the strings a StringLookup compares: whole numbers without '.0'."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.map({True: "true", False: "false"})
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.dropna()
+        if (values % 1 == 0).all():
+            return series.astype("Int64").astype("string")
+    return series.astype("string")
+
+
+def numeric_junk(series) -> tuple[int, str] | None:
+    """(count, examples) if a text column is mostly numbers with a few that are not; else None."""
+    import pandas as pd
+
+    sample = _sample(series.dropna())
+    if len(sample) == 0:
+        return None
+    if float(pd.to_numeric(sample, errors="coerce").notna().mean()) < MOSTLY:
+        return None
+    values = series.dropna()
+    bad = values[pd.to_numeric(values, errors="coerce").isna()]
+    examples = ", ".join(repr(v) for v in bad.astype(str).unique()[:3])
+    return int(len(bad)), examples
+
+
+def _looks_like_dates(series) -> bool:
+    import warnings
+
+    import pandas as pd
+
+    sample = _sample(series.dropna()).astype(str)[:2000]
+    if not sample.str.match(DATE_LIKE).mean() >= MOSTLY:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # pandas warns when it guesses a format per element
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return float(parsed.notna().mean()) >= MOSTLY
+
+
+def _sample(series):
+    return series if len(series) <= SAMPLE_ROWS else series.sample(SAMPLE_ROWS, random_state=0)
+
+
+def _first(series):
+    return series.dropna().iloc[0]
