@@ -12,12 +12,15 @@ import streamlit as st
 from builder import state
 
 ss = st.session_state
-DESIGN_PARAM = "d"
+DESIGN_PARAM, DATA_PARAM = "d", "data"
+SHELL_FLAG = "_shell_running"   # pages check it; see pages/design.py
 
 st.set_page_config(page_title="Multi-output model designer", layout="wide")
 state.ensure(ss)
 # A shared link or a browser refresh carries the design in the URL; restore it before any page draws.
-link_problems = state.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))
+link_problems = [str(p) for p in state.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))]
+if data_problem := state.restore_dataset(ss, st.query_params.get(DATA_PARAM)):
+    link_problems.append(data_problem)
 
 nav = st.navigation([
     st.Page("pages/data.py", title="Data", url_path="data", default=True, icon=":material/table:"),
@@ -64,9 +67,17 @@ def warm_training() -> threading.Thread:
 
 sidebar()
 for problem in link_problems:
-    st.error(f"{problem.location}: {problem.message}")
-nav.run()
+    st.error(problem)
+ss[SHELL_FLAG] = True
+try:
+    nav.run()
+finally:
+    ss.pop(SHELL_FLAG, None)
 # Keep the URL in step with the design, so a refresh or a shared link restores it exactly.
 if st.query_params.get(DESIGN_PARAM) != (link := state.url_text(ss)):
     st.query_params[DESIGN_PARAM] = link
+if (builtin := ss.get(state.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) != builtin:
+    st.query_params[DATA_PARAM] = builtin     # uploads stay out of the URL: only built-ins can be reloaded
+elif not builtin and DATA_PARAM in st.query_params:
+    del st.query_params[DATA_PARAM]
 warm_training()

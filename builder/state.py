@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import DataError, DesignError, Problem
 from .registry import REGISTRY
-from .spec import Design, from_url, parse_design, to_url
+from .spec import Design, TableInput, from_url, parse_design, to_url
 from .templates import TEMPLATE_NAMES, template
 from .validate import INPUT_ID, Report, analyse, load_design
 
@@ -511,10 +511,20 @@ def suggestion(state: State, base: Design | None = None) -> Design:
 
 
 def apply_roles(state: State) -> Design:
-    """Create or update the design's input and heads from the roles, keeping the user's trunk."""
+    """Create or update the design's input and heads from the roles, keeping the user's trunk.
+
+    A trunk made for images or sequences (a template's) cannot read table
+    columns; it is then replaced by the suggested trunk rather than refused.
+    """
     design = current(state)
-    base = design if design.trunk else None
-    return commit(state, suggestion(state, base=base))
+    if not design.trunk:
+        return commit(state, suggestion(state))
+    try:
+        return commit(state, suggestion(state, base=design))
+    except DataError:
+        if isinstance(design.input, TableInput):
+            raise            # the user's own table trunk: say why, change nothing
+        return commit(state, suggestion(state))
 
 
 # ------------------------------------------------------------- sidebar
@@ -530,3 +540,19 @@ def training_line(state: State) -> str | None:
     """The training run's own status text, once training exists (issue 5's ``run`` handle)."""
     status = getattr(state.get("run"), "status_text", None)
     return status() if callable(status) else None
+
+
+def restore_dataset(state: State, name: str | None) -> str | None:
+    """Reload the built-in dataset a link names, once per session; returns a message if it cannot."""
+    if not name or state.get(DATASET) is not None or state.get("_restored_data") == name:
+        return None
+    state["_restored_data"] = name
+    from .data import BUILTIN, load_builtin
+    if name not in BUILTIN:
+        return f"the link names a dataset {name!r} that is not built in; pick one on the Data page."
+    try:
+        set_dataset(state, load_builtin(name))
+    except DataError as e:
+        return str(e)
+    state[BUILTIN_KEY] = name
+    return None

@@ -6,10 +6,19 @@ Layout only: loading, profiling and the suggested design live in
 and leaves the current dataset as it was.
 """
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from builder import state
 from builder.errors import DataError, DesignError
+
+# Streamlit's legacy pages/ mode runs a URL such as /design directly, without app.py, on a freshly
+# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
+if not st.session_state.get("_shell_running"):
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    st.stop()
 
 ss = st.session_state
 FLASH, NOTE = "_data_flash", "_data_note"
@@ -64,9 +73,9 @@ def on_apply() -> None:
     before = state.current(ss)
     if attempt(state.apply_roles, ss):
         after = state.current(ss)
-        kept = "kept your trunk" if before.trunk and after.trunk == before.trunk else "added a starting trunk"
-        ss[NOTE] = (f"The design now reads {len(after.input.shape) and after.input.shape[0]} input values "
-                    f"and has {len(after.heads)} head(s); it {kept}. Open the Design page to edit it.")
+        kept = "kept your trunk" if before.trunk and after.trunk == before.trunk else "gave it a starting trunk"
+        heads = ", ".join(h.name for h in after.heads)
+        ss[NOTE] = f"Applied: {len(after.heads)} head(s) ({heads}); {kept}. Open the Design page to edit it."
 
 
 # ----------------------------------------------------------- sections

@@ -7,6 +7,9 @@ a widget is drawn its session value is set from the design, which makes undo,
 redo and uploads show up in every widget without per-widget bookkeeping.
 """
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from builder import state
@@ -16,6 +19,12 @@ from builder.registry import REGISTRY, by_category
 from builder.spec import TensorInput, layer_params
 from builder.templates import TEMPLATE_NAMES, describe
 from builder.widgets import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
+
+# Streamlit's legacy pages/ mode runs a URL such as /design directly, without app.py, on a freshly
+# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
+if not st.session_state.get("_shell_running"):
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    st.stop()
 
 ss = st.session_state
 FLASH = "_design_flash"
