@@ -1,0 +1,396 @@
+"""The training loop itself: build, compile, fit with a live callback, save, predict.
+
+This module imports Keras at the top on purpose: only a worker process (or
+the headless CLI) imports it, never the page process.  Everything a run
+reports goes through ``emit(event_dict)``; everything that can end it early
+(Stop, a NaN loss) goes through the callback between executions.
+
+Speed: ``compile(steps_per_execution=N)`` runs N batches per call into the
+TensorFlow graph instead of one, which removes most of Keras' per-step
+Python overhead on small models.  Callbacks then fire every N batches, so N
+is chosen from the design's cost so that one execution stays well under the
+one-second progress promise (see ``choose_steps_per_execution``).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import keras
+import numpy as np
+
+from ..build import build_model, compile_model
+from ..spec import Design, Training
+from ..validate import analyse
+from .events import event, flat_logs, head_logs, non_finite_heads
+
+Emit = Callable[[dict], None]
+ShouldStop = Callable[[], bool]
+
+PROGRESS_EVERY_S = 0.5          # two updates a second: the page promises at least one
+MAX_STEPS_PER_EXECUTION = 32
+TARGET_EXECUTION_S = 0.25       # one graph call should take about this long at most
+ASSUMED_FLOPS_PER_S = 20e9      # a cautious figure for one CPU worker; a GPU is far faster
+
+
+# ------------------------------------------------------------ data for fit
+
+def prepare_data(design: Design, data: Any, training: Training, test: float = 0.15):
+    """Splits for a run: ``data`` is already prepared (has ``.train``) or a ``builder.data.Dataset``."""
+    if hasattr(data, "train"):
+        return data
+    from ..data import prepare
+
+    return prepare(design, data, seed=training.seed, val=training.validation_split, test=test)
+
+
+def keras_targets(design: Design, per_head: dict | None):
+    """Keras wants a bare array for a one-output model and a list in head order otherwise."""
+    if not per_head:
+        return None
+    values = [per_head[h.name] for h in design.heads]
+    return values[0] if len(values) == 1 else values
+
+
+def split_for_fit(design: Design, split) -> tuple[Any, Any, Any]:
+    return split.x, keras_targets(design, split.y), keras_targets(design, getattr(split, "sample_weight", None))
+
+
+def by_head(design: Design, predictions) -> dict[str, np.ndarray]:
+    if not isinstance(predictions, (list, tuple)):
+        predictions = [predictions]
+    return {h.name: np.asarray(p) for h, p in zip(design.heads, predictions)}
+
+
+# ---------------------------------------------------------------- speed
+
+def flops_per_sample(design: Design) -> float:
+    """Multiply-adds of one forward pass, from parameter counts times how often each weight is reused.
+
+    A Conv2D weight is used once per input position and an LSTM weight once per
+    time step, so each layer's parameters are multiplied by its input's
+    positions (every axis but the last).
+    """
+    report = analyse(design)
+    shapes = {n.id: n.shape for n in report.nodes}
+    total = 0.0
+    for node in report.nodes:
+        parent = shapes.get(node.parent) if node.parent else None
+        positions = math.prod(parent[:-1]) if parent and len(parent) > 1 else 1
+        total += node.params * positions
+    return 2.0 * total
+
+
+def choose_steps_per_execution(design: Design, batch_size: int) -> int:
+    """As many batches per graph call as fit in TARGET_EXECUTION_S, between 1 and 32."""
+    step_s = 3.0 * flops_per_sample(design) * batch_size / ASSUMED_FLOPS_PER_S   # forward + backward
+    if step_s <= 0:
+        return MAX_STEPS_PER_EXECUTION
+    return int(max(1, min(MAX_STEPS_PER_EXECUTION, TARGET_EXECUTION_S // step_s)))
+
+
+# ------------------------------------------------------------- callback
+
+@dataclass
+class Outcome:
+    """How a fit ended, filled in by the live callback."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epochs_run: int = 0
+    stopped: bool = False
+    diverged: str | None = None      # the message naming the head
+    elapsed: float = 0.0
+
+
+class LiveCallback(keras.callbacks.Callback):
+    """Streams progress and epoch events, honours Stop, and stops on a NaN or infinite loss."""
+
+    def __init__(self, design: Design, training: Training, steps: int, emit: Emit, should_stop: ShouldStop,
+                 run_id: str, target_scale: dict[str, float], extra: dict | None = None):
+        super().__init__()
+        self.heads = [h.name for h in design.heads]
+        self.training, self.steps, self.emit, self.should_stop = training, steps, emit, should_stop
+        self.run_id, self.target_scale, self.extra = run_id, target_scale, extra or {}
+        self.outcome = Outcome()
+        self.epoch = 0
+        self.started = self.first_step_at = self.last_progress = 0.0
+        self.steps_at_first = 0
+        self.first_loss: dict[str, float] = {}
+        self.last_loss: dict[str, float] = {}
+
+    # -- timing
+    def _done_steps(self, step_in_epoch: int) -> int:
+        return self.epoch * self.steps + step_in_epoch
+
+    def _eta(self, done: int) -> float | None:
+        # Measured from the first finished execution, so tracing time does not inflate the estimate.
+        if not self.first_step_at or done <= self.steps_at_first:
+            return None
+        per_step = (time.monotonic() - self.first_step_at) / (done - self.steps_at_first)
+        return per_step * (self.training.epochs * self.steps - done)
+
+    def _base(self, step: int) -> dict:
+        done = self._done_steps(step)
+        return dict(epoch=self.epoch + 1, epochs=self.training.epochs, step=step, steps=self.steps,
+                    elapsed=round(time.monotonic() - self.started, 3), eta=self._eta(done), **self.extra)
+
+    # -- Keras hooks
+    def on_train_begin(self, logs=None):
+        self.started = self.last_progress = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self._check_stop()
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        now = time.monotonic()
+        if not self.first_step_at:
+            self.first_step_at, self.steps_at_first = now, self._done_steps(step)
+        total, _, per_head = head_logs(logs or {}, self.heads)
+        if self._diverged(total, per_head):
+            return
+        self._remember(per_head)
+        if now - self.last_progress >= PROGRESS_EVERY_S or step == 1 or self.steps_at_first == self._done_steps(step):
+            self.last_progress = now
+            self.emit(event("progress", self.run_id, loss=total, heads=per_head,
+                            logs=flat_logs(total, None, per_head), **self._base(step)))
+        self._check_stop()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.should_stop():
+            self.outcome.stopped = True
+            self.model.stop_evaluating = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        total, val_total, per_head = head_logs(logs or {}, self.heads)
+        if self._diverged(total, per_head) or self._diverged(val_total, per_head, "val_loss"):
+            return
+        flat = flat_logs(total, val_total, per_head)
+        for key, value in flat.items():
+            self.outcome.history.setdefault(key, []).append(value)
+        self.outcome.epochs_run = epoch + 1
+        base = self._base(self.steps)
+        base["eta"] = self._eta(self._done_steps(self.steps))
+        self.emit(event("epoch", self.run_id, loss=total, val_loss=val_total, heads=per_head, logs=flat, **base))
+        self.last_progress = time.monotonic()
+        self._check_stop()
+
+    def on_train_end(self, logs=None):
+        self.outcome.elapsed = time.monotonic() - self.started
+
+    # -- stopping
+    def _check_stop(self) -> None:
+        if self.should_stop():
+            self.outcome.stopped = True
+            self.model.stop_training = True
+
+    def _remember(self, per_head: dict) -> None:
+        for head, values in per_head.items():
+            if "loss" in values:
+                self.first_loss.setdefault(head, values["loss"])
+                self.last_loss[head] = values["loss"]
+
+    def _diverged(self, total: float | None, per_head: dict, key: str = "loss") -> bool:
+        bad = non_finite_heads(per_head, key)
+        if not bad and (total is None or math.isfinite(total)):
+            return False
+        head = self._culprit(bad or self.heads)
+        value = per_head.get(head, {}).get(key, total)
+        word = "NaN" if value is None or math.isnan(value) else "infinite"
+        lower = self.training.learning_rate / 10
+        self.outcome.diverged = (
+            f"head {head!r} diverged (its {'validation ' if key.startswith('val') else ''}loss became {word}) "
+            f"at epoch {self.epoch + 1}. Lower the learning rate, e.g. to {lower:g}, or scale the target.")
+        self.model.stop_training = True
+        return True
+
+    def _culprit(self, candidates: list[str]) -> str:
+        """Of several heads gone NaN at once, the one whose loss was growing most, else the largest target."""
+        if len(candidates) == 1:
+            return candidates[0]
+        growth = {h: self.last_loss[h] / max(abs(self.first_loss[h]), 1e-12)
+                  for h in candidates if h in self.last_loss}
+        if growth and max(growth.values()) > 10:
+            return max(growth, key=growth.get)
+        return max(candidates, key=lambda h: self.target_scale.get(h, 0.0))
+
+
+# ------------------------------------------------------------------ run
+
+def make_strategy(name: str | None):
+    """A tf.distribute strategy by name, or None to train on the default device."""
+    if not name:
+        return None
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"strategy must be 'mirrored' or 'multiworker'. Received: strategy={name!r}")
+
+
+def target_scale(split) -> dict[str, float]:
+    scale = {}
+    for head, values in (split.y or {}).items():
+        finite = np.asarray(values, dtype="float64")
+        finite = finite[np.isfinite(finite)]
+        scale[head] = float(np.abs(finite).max()) if finite.size else 0.0
+    return scale
+
+
+def fit_model(design: Design, prepared, training: Training, emit: Emit, should_stop: ShouldStop, run_id: str = "run",
+              steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None):
+    """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events."""
+    keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
+    gc.collect()
+    keras.utils.set_random_seed(training.seed)
+    if steps_per_execution == "auto":
+        steps_per_execution = choose_steps_per_execution(design, training.batch_size)
+    with strategy.scope() if strategy is not None else nullcontext():
+        model = build_model(design)
+        # A per-head view of the splits still fits preprocessing on the full original splits.
+        _fit_preprocessing(model, design, getattr(prepared, "source", prepared))
+        compile_model(model, design, training, steps_per_execution=steps_per_execution)
+    x, y, weights = split_for_fit(design, prepared.train)
+    validation = split_for_fit(design, prepared.val) if _rows(prepared.val) else None
+    steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
+    live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
+    callbacks = [live]
+    if training.early_stopping_patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
+            restore_best_weights=True))
+    if not should_stop():
+        model.fit(x, y, sample_weight=weights, validation_data=validation, batch_size=training.batch_size,
+                  epochs=training.epochs, verbose=0, callbacks=callbacks, shuffle=True)
+    else:
+        live.outcome.stopped = True
+    return model, live.outcome
+
+
+def _fit_preprocessing(model, design: Design, prepared) -> None:
+    from ..spec import TableInput
+
+    if isinstance(design.input, TableInput):
+        from ..data import fit_preprocessing
+
+        fit_preprocessing(model, design, prepared)
+
+
+def _rows(split) -> int:
+    if split is None:
+        return 0
+    n = getattr(split, "n", None)
+    if n is not None:
+        return int(n)
+    x = split.x
+    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+
+
+def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
+    if not _rows(prepared.test):
+        return {h.name: np.zeros((0, h.output.units), "float32") for h in design.heads}
+    return by_head(design, model.predict(prepared.test.x, batch_size=max(batch_size, 256), verbose=0))
+
+
+def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+          run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
+          strategy=None) -> dict:
+    """One whole run.  Emits progress/epoch events and returns the payload of the last event.
+
+    The returned dict is the "finished", "stopped" or "error" event: history,
+    test predictions and targets, and the saved model's path.
+    """
+    training = training or design.training
+    prepared = prepare_data(design, data, training)
+    emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
+               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
+    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy)
+    common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
+                  elapsed=round(outcome.elapsed, 3))
+    if outcome.diverged:
+        return event("error", run_id, message=outcome.diverged, diverged=True, **common)
+    if model_path:
+        model.save(model_path)
+    test_predictions = predict_test(model, design, prepared, training.batch_size)
+    return event("stopped" if outcome.stopped else "finished", run_id, model_path=model_path,
+                 test_predictions=test_predictions, test_targets=dict(prepared.test.y),
+                 test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}), **common)
+
+
+def single_head_design(design: Design, head_name: str) -> Design:
+    """The same input and trunk with only one head: the "trained alone" baseline."""
+    return design.model_copy(update={"heads": [design.head(head_name)]})
+
+
+def compare_sharing(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+                    run_id: str = "sharing", model_path: str | None = None) -> dict:
+    """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
+
+    The last event's ``sharing`` is ``{"multi": {head: predictions}, "single": {head: predictions}}``;
+    ``test_targets`` holds what each head should have predicted.
+    """
+    training = training or design.training
+    prepared = prepare_data(design, data, training)
+    phases = ["multi-task"] + [f"head {h.name!r} alone" for h in design.heads]
+    emit(event("started", run_id, epochs=training.epochs, phases=phases, rows=_rows(prepared.train)))
+    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id,
+                               extra={"phase": phases[0], "phase_index": 0, "phases": len(phases)})
+    common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs)
+    if outcome.diverged:
+        return event("error", run_id, message=outcome.diverged, diverged=True, **common)
+    if model_path:
+        model.save(model_path)
+    multi = predict_test(model, design, prepared, training.batch_size)
+    single: dict[str, np.ndarray] = {}
+    single_history: dict[str, dict] = {}
+    for i, head in enumerate(design.heads, start=1):
+        if outcome.stopped:
+            break
+        alone = single_head_design(design, head.name)
+        model, outcome = fit_model(alone, prepared_for(alone, prepared), training, emit, should_stop, run_id,
+                                   extra={"phase": phases[i], "phase_index": i, "phases": len(phases)})
+        if outcome.diverged:
+            return event("error", run_id, message=f"trained alone, {outcome.diverged}", diverged=True, **common)
+        single[head.name] = predict_test(model, alone, prepared, training.batch_size)[head.name]
+        single_history[head.name] = outcome.history
+    del model
+    kind = "stopped" if outcome.stopped else "finished"
+    return event(kind, run_id, model_path=model_path, test_predictions=multi,
+                 test_targets=dict(prepared.test.y), test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}),
+                 sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
+
+
+def prepared_for(design: Design, prepared):
+    """The same splits with only the targets of ``design``'s heads (inputs are shared, not copied)."""
+    names = [h.name for h in design.heads]
+
+    def keep(split):
+        return _SplitView(split.x, {k: v for k, v in split.y.items() if k in names},
+                          {k: v for k, v in (getattr(split, "sample_weight", None) or {}).items() if k in names},
+                          _rows(split))
+
+    return _PreparedView(keep(prepared.train), keep(prepared.val), keep(prepared.test), prepared)
+
+
+@dataclass
+class _SplitView:
+    x: Any
+    y: dict
+    sample_weight: dict
+    n: int
+
+
+@dataclass
+class _PreparedView:
+    train: _SplitView
+    val: _SplitView
+    test: _SplitView
+    source: Any = None

@@ -1,0 +1,399 @@
+"""The server-wide training service and the per-run handle a page keeps in its session.
+
+One ``TrainingService`` lives in the server process (the page holds it with
+``st.cache_resource``).  It owns worker processes with TensorFlow already
+imported, caps how many runs train at once, queues the rest in order, and a
+background thread routes each worker's events to the run's ``RunHandle``.
+The handle keeps the history so far, so a user who leaves the page and comes
+back finds the run where it is.  Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import multiprocessing as mp
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..build import as_design
+from ..spec import Design, Training
+from .events import DONE_TYPES, event, ordinal
+from .memory import check_memory, data_nbytes
+from .worker import READY, Job, worker_main
+
+MAX_PENDING_EVENTS = 2000     # events kept for a page that stopped polling (the user left the page)
+MAX_POINTS = 4000             # within-epoch curve points kept per run; older ones are thinned
+DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code}). "
+                       "The model or the data may be too large for memory: try a smaller batch size or model.")
+
+
+@dataclass
+class RunResult:
+    """What a finished (or stopped) run gives back to the page process.
+
+    Attributes:
+        model_path: the trained model as a ``.keras`` file, preprocessing included;
+            load it with ``load_model()`` (``safe_mode=True``) only when needed.
+        history: Keras-style ``{"loss": [...], "<head>_loss": [...], "val_<head>_mae": [...]}``,
+            one value per finished epoch, always head-prefixed.
+        test_predictions / test_targets / test_weights: per head, on the held-out test split
+            (a weight of 0 marks a row whose target was missing).
+        sharing: for a "does sharing help?" run, ``{"multi": {head: predictions},
+            "single": {head: predictions}, "single_history": {head: history}}``; else None.
+    """
+
+    run_id: str
+    design: Design
+    status: str
+    model_path: str | None
+    history: dict[str, list[float]]
+    test_predictions: dict[str, np.ndarray]
+    test_targets: dict[str, np.ndarray]
+    test_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    epochs_run: int = 0
+    elapsed: float = 0.0
+    sharing: dict | None = None
+
+    def load_model(self):
+        """The trained Keras model (imports Keras in this process)."""
+        import keras
+
+        return keras.saving.load_model(self.model_path, safe_mode=True)
+
+
+class RunHandle:
+    """One run as the page sees it: poll for events, read status and history, stop it.
+
+    Event dicts (``poll()`` returns the new ones, oldest first):
+      - ``queued``: ``place`` (1 = next to start)
+      - ``started``: ``epochs``, ``rows``
+      - ``progress``: ``epoch`` (1-based), ``epochs``, ``step``, ``steps``, ``elapsed``, ``eta``
+        (seconds or None), ``loss`` (weighted total), ``heads`` ({head: {"loss", metric...}}),
+        ``logs`` (flat Keras names); at least once a second while training
+      - ``epoch``: the same plus ``val_loss`` and ``val_<metric>`` inside each head
+      - ``finished`` / ``stopped``: the run's result is on ``handle.result``
+      - ``error``: ``message`` (one line for the user; names the head for a NaN loss)
+    """
+
+    def __init__(self, run_id: str, design: Design, training: Training, kind: str, service: "TrainingService"):
+        self.run_id, self.design, self.training, self.kind = run_id, design, training, kind
+        self._service = service
+        self._lock = threading.Lock()
+        self._pending: deque[dict] = deque(maxlen=MAX_PENDING_EVENTS)
+        self._done = threading.Event()
+        self.status = "queued"          # queued | starting | running | finished | stopped | error
+        self.queue_place: int | None = None
+        self.history: dict[str, list[float]] = {}
+        self.points: list[dict] = []    # {"epoch": fractional epoch, "loss": ..., "<head>_loss": ...}
+        self.progress: dict | None = None   # the latest progress or epoch event
+        self.phase: str | None = None   # for a sharing run: "multi-task", "head 'x' alone"
+        self.result: RunResult | None = None
+        self.error: str | None = None
+        self.submitted_at = time.time()
+
+    # -- for the page
+    def poll(self) -> list[dict]:
+        """The events that arrived since the last call, oldest first."""
+        with self._lock:
+            events = list(self._pending)
+            self._pending.clear()
+        return events
+
+    def stop(self) -> None:
+        """Stop the run: it ends within about a second and keeps its weights and history so far."""
+        self._service._stop(self)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends (for scripts and tests); True if it did."""
+        return self._done.wait(timeout)
+
+    def status_text(self) -> str:
+        """One line for the sidebar: "queued, 2nd in line", "training: epoch 3/10", "finished: 10 epochs"."""
+        p = self.progress or {}
+        if self.status == "queued":
+            return f"queued, {ordinal(self.queue_place)} in line" if self.queue_place else "queued"
+        if self.status == "starting":
+            return "starting"
+        if self.status == "running":
+            where = f"epoch {p['epoch']}/{p['epochs']}" if p else "starting"
+            return f"{'comparing' if self.kind == 'sharing' else 'training'}: " + (
+                f"{self.phase}, {where}" if self.phase else where)
+        if self.status == "finished":
+            n = self.result.epochs_run if self.result else 0
+            return f"finished: {n} epoch{'s' if n != 1 else ''}"
+        if self.status == "stopped":
+            n = self.result.epochs_run if self.result else 0
+            return f"stopped after {n} epoch{'s' if n != 1 else ''}"
+        return f"error: {self.error}"
+
+    # -- for the service's router thread
+    def _deliver(self, ev: dict) -> None:
+        with self._lock:
+            kind = ev["type"]
+            if kind == "queued":
+                self.queue_place = ev.get("place")
+            elif kind == "started":
+                self.status, self.queue_place = "running", None
+            elif kind in ("progress", "epoch"):
+                self.status = "running"
+                self.phase = ev.get("phase")
+                if ev.get("phase_index", 0) == 0:     # the multi-task run's curves, not the baselines'
+                    self._record(ev)
+            elif kind in DONE_TYPES:
+                self._finish(ev)
+            self._pending.append(_light(ev))
+        if kind in DONE_TYPES:
+            self._done.set()
+
+    def _record(self, ev: dict) -> None:
+        self.progress = _light(ev)
+        x = ev["epoch"] - 1 + ev["step"] / max(ev["steps"], 1)
+        self.points.append({"epoch": round(x, 4), **{k: v for k, v in ev["logs"].items() if not k.startswith("val_")}})
+        if len(self.points) > MAX_POINTS:
+            del self.points[::2]
+        if ev["type"] == "epoch":
+            for key, value in ev["logs"].items():
+                self.history.setdefault(key, []).append(value)
+
+    def _finish(self, ev: dict) -> None:
+        self.status = ev["type"]
+        if ev.get("history"):
+            self.history = ev["history"]
+        if ev["type"] == "error":
+            self.error = ev.get("message", "training failed")
+        if "test_predictions" in ev:
+            self.result = RunResult(
+                run_id=self.run_id, design=self.design, status=ev["type"], model_path=ev.get("model_path"),
+                history=self.history, test_predictions=ev["test_predictions"], test_targets=ev["test_targets"],
+                test_weights=ev.get("test_weights") or {}, epochs_run=ev.get("epochs_run", 0),
+                elapsed=ev.get("elapsed", 0.0), sharing=ev.get("sharing"))
+
+
+def _light(ev: dict) -> dict:
+    """The event without its bulky arrays (those live on handle.result)."""
+    return {k: v for k, v in ev.items() if k not in ("test_predictions", "test_targets", "test_weights", "sharing")}
+
+
+@dataclass
+class _Worker:
+    id: int
+    process: Any
+    jobs: Any
+    stop: Any
+    ready: bool = False
+    run: RunHandle | None = None
+
+
+class TrainingService:
+    """Server-wide: warm workers, a cap on concurrent runs, a queue for the rest.
+
+    Args:
+        max_concurrent: most runs training at once; default ``os.cpu_count()``.
+        warm_workers: workers kept started and idle, TensorFlow imported, for the next Train press.
+        workdir: where workers save trained models; a temporary folder removed at shutdown by default.
+
+    Example:
+        >>> service = TrainingService().warm()          # at server start (st.cache_resource)
+        >>> handle = service.submit(design, dataset)    # on Train
+        >>> handle.poll()                               # from st.fragment(run_every=0.5)
+    """
+
+    def __init__(self, max_concurrent: int | None = None, warm_workers: int = 1, workdir: str | None = None):
+        self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
+        self.warm_workers = max(0, min(warm_workers, self.max_concurrent))
+        self._own_workdir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
+        self._ctx = mp.get_context("spawn")
+        self._events = self._ctx.Queue()
+        self._lock = threading.RLock()
+        self._workers: list[_Worker] = []
+        self._waiting: deque[tuple[RunHandle, Job]] = deque()
+        self._handles: dict[str, RunHandle] = {}
+        self._ids = itertools.count(1)
+        self._worker_ids = itertools.count(1)
+        self._closed = False
+        self._router = threading.Thread(target=self._route, name="training-events", daemon=True)
+        self._router.start()
+        atexit.register(self.shutdown)
+
+    # ------------------------------------------------------------ public
+    def warm(self) -> "TrainingService":
+        """Start the warm workers in the background (returns at once); call at server start."""
+        with self._lock:
+            while len(self._workers) < self.warm_workers:
+                self._spawn()
+        return self
+
+    def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
+               kind: str = "train", steps_per_execution: int | str = "auto") -> RunHandle:
+        """Queue a run of ``design`` on ``data`` (a ``builder.data.Dataset`` or prepared splits).
+
+        ``kind="sharing"`` trains the design and then each head alone (same trunk, same
+        budget) and puts every head's test predictions on ``result.sharing``.
+
+        Raises:
+            DesignError: the design has errors, or it would not fit in memory.
+        """
+        design = as_design(design)
+        training = training or design.training
+        check_memory(design, training, data_nbytes(data))
+        run_id = f"run{next(self._ids)}"
+        handle = RunHandle(run_id, design, training, kind, self)
+        job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
+                  os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the training service has been shut down")
+            self._handles[run_id] = handle
+            self._waiting.append((handle, job))
+            self._schedule()
+            self._announce_places()
+        return handle
+
+    def queue_length(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(1 for w in self._workers if w.run is not None)
+
+    def shutdown(self) -> None:
+        """Stop every worker and remove saved models (when the service made the folder)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            workers, self._workers = self._workers, []
+        for w in workers:
+            w.stop.set()
+            try:
+                w.jobs.put(None)
+            except (OSError, ValueError):
+                pass
+        for w in workers:
+            w.process.join(timeout=3)
+            if w.process.is_alive():
+                w.process.terminate()
+                w.process.join(timeout=2)
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ---------------------------------------------------------- workers
+    def _spawn(self) -> _Worker:
+        jobs, stop = self._ctx.Queue(), self._ctx.Event()
+        wid = next(self._worker_ids)
+        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop),
+                                    name=f"builder-train-{wid}", daemon=True)
+        process.start()
+        worker = _Worker(wid, process, jobs, stop)
+        self._workers.append(worker)
+        return worker
+
+    def _schedule(self) -> None:
+        """Give waiting runs to free workers, starting new workers up to the cap."""
+        while self._waiting:
+            worker = next((w for w in self._workers if w.run is None and w.ready), None) \
+                or next((w for w in self._workers if w.run is None), None)
+            if worker is None and len(self._workers) < self.max_concurrent:
+                worker = self._spawn()
+            if worker is None:
+                return
+            handle, job = self._waiting.popleft()
+            worker.stop.clear()        # cleared here, before the job exists, so an early Stop is never lost
+            worker.run = handle
+            handle.status = "running" if worker.ready else "starting"
+            handle.queue_place = None
+            worker.jobs.put(job)
+
+    def _announce_places(self) -> None:
+        for place, (handle, _) in enumerate(self._waiting, start=1):
+            if handle.queue_place != place:
+                handle._deliver(event("queued", handle.run_id, place=place))
+
+    def _stop(self, handle: RunHandle) -> None:
+        with self._lock:
+            for i, (waiting, _) in enumerate(self._waiting):
+                if waiting is handle:
+                    del self._waiting[i]
+                    handle._deliver(event("stopped", handle.run_id, history={}, epochs_run=0))
+                    self._announce_places()
+                    return
+            for w in self._workers:
+                if w.run is handle:
+                    w.stop.set()
+
+    # ----------------------------------------------------------- router
+    def _route(self) -> None:
+        """Background thread: deliver worker events to handles; notice finished runs and dead workers."""
+        while not self._closed:
+            try:
+                ev = self._events.get(timeout=0.25)
+            except queue.Empty:
+                self._reap_dead()
+                continue
+            except (EOFError, OSError):
+                return
+            with self._lock:
+                if ev["type"] == READY:
+                    self._mark_ready(ev["worker"])
+                    continue
+                handle = self._handles.get(ev.get("run_id"))
+                if handle is None:
+                    continue
+                handle._deliver(ev)
+                if ev["type"] in DONE_TYPES:
+                    self._release(handle)
+
+    def _mark_ready(self, worker_id: int) -> None:
+        for w in self._workers:
+            if w.id == worker_id:
+                w.ready = True
+                if w.run is not None and w.run.status == "starting":
+                    w.run.status = "running"
+        self._schedule()
+
+    def _release(self, handle: RunHandle) -> None:
+        self._handles.pop(handle.run_id, None)
+        for w in self._workers:
+            if w.run is handle:
+                w.run = None
+        self._retire_extra_idle()
+        self._schedule()
+        self._announce_places()
+
+    def _retire_extra_idle(self) -> None:
+        """Idle workers beyond the warm ones give their memory back."""
+        idle = [w for w in self._workers if w.run is None and w.ready]
+        for w in idle[self.warm_workers:] if not self._waiting else []:
+            w.jobs.put(None)
+            self._workers.remove(w)
+
+    def _reap_dead(self) -> None:
+        with self._lock:
+            for w in list(self._workers):
+                if w.process.is_alive():
+                    continue
+                self._workers.remove(w)
+                if w.run is not None:
+                    handle = w.run
+                    handle._deliver(event("error", handle.run_id,
+                                          message=DEAD_WORKER_MESSAGE.format(code=w.process.exitcode)))
+                    self._handles.pop(handle.run_id, None)
+            if len(self._workers) < self.warm_workers and not self._closed:
+                self._spawn()
+            self._schedule()
