@@ -1,0 +1,357 @@
+"""Design + dataset -> train/validation/test arrays, sample weights, tf.data, and preprocessing statistics.
+
+Table data: ``x`` is a dict of one column array per model input, keyed by the
+Keras input names (``builder.tabular.layer_names``): numbers as float32 with
+NaN for missing, categories as UTF-8 bytes (values outside the vocabulary and
+missing values become ``b""``, which the model's StringLookup sends to its
+out-of-vocabulary slot).  Targets get one array per head; a missing target
+gets weight 0 for that head only, so the row still trains the other heads.
+
+Tensor data (built-in synthetic sets): ``x`` is the array, ``y`` one array per
+head, every weight 1.
+
+Splits are seeded and stratified on the first classification head, so rare
+classes appear in every split where they have enough rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from ..spec import CLASSIFICATION_LOSSES, Design, Head, TableInput
+from ..tabular import layer_names
+from .dataset import Dataset
+
+SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
+
+
+@dataclass
+class Split:
+    """One split: inputs, targets and per-head sample weights, ``n`` rows."""
+
+    x: Any
+    y: dict[str, np.ndarray]
+    sample_weight: dict[str, np.ndarray]
+    n: int
+
+
+@dataclass
+class Prepared:
+    """Train, validation and test splits of a dataset, shaped for a design's model."""
+
+    design: Design
+    train: Split
+    val: Split
+    test: Split
+    kind: str = "table"
+    input_names: dict[str, str] = field(default_factory=dict)    # column -> Keras input name
+    stratified_on: str | None = None
+
+    @property
+    def head_names(self) -> list[str]:
+        return [h.name for h in self.design.heads]
+
+    def split(self, name: str) -> Split:
+        if name not in ("train", "val", "test"):
+            raise DataError(f"split must be 'train', 'val' or 'test'. Received: {name!r}.")
+        return getattr(self, name)
+
+    def to_tf(self, split: str | Split = "train", batch_size: int | None = None, shuffle: bool | None = None,
+              seed: int | None = None):
+        """A batched ``tf.data.Dataset`` of ``(x, y, sample_weight)``.
+
+        ``y`` is a dict by head name; ``sample_weight`` a tuple in head order,
+        which is how Keras 3 pairs per-output weights with a list of outputs.
+        The arrays are copied into TensorFlow once, here; batches are slices.
+
+        Args:
+            split: "train", "val", "test" or a Split.
+            batch_size: default: the design's training batch size.
+            shuffle: default: True for the training split only.
+            seed: the shuffle seed; default: the design's training seed.
+        """
+        import tensorflow as tf
+
+        is_train = split == "train"
+        data = self.split(split) if isinstance(split, str) else split
+        batch_size = batch_size or self.design.training.batch_size
+        weights = tuple(data.sample_weight[name] for name in self.head_names)
+        ds = tf.data.Dataset.from_tensor_slices((data.x, dict(data.y), weights))
+        if is_train if shuffle is None else shuffle:
+            seed = self.design.training.seed if seed is None else seed
+            ds = ds.shuffle(min(max(data.n, 1), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def prepare(design: Design, dataset: Dataset, seed: int = 0, val: float = 0.15, test: float = 0.15) -> Prepared:
+    """Split a dataset for a design: seeded, stratified on the first classification head where possible.
+
+    Raises:
+        DataError: the design does not fit the data (missing columns, wrong shapes), or too few rows.
+    """
+    _check_fractions(val, test)
+    if dataset.kind == "table":
+        return _prepare_table(design, dataset, seed, val, test)
+    return _prepare_tensor(design, dataset, seed, val, test)
+
+
+def _check_fractions(val: float, test: float) -> None:
+    for name, value in (("val", val), ("test", test)):
+        if not 0.0 <= value < 0.5:
+            raise DataError(f"{name} must be a fraction from 0 up to 0.5. Received: {name}={value}.")
+
+
+# ---------------------------------------------------------------- splits
+
+def split_indices(n: int, seed: int, val: float, test: float, strata: np.ndarray | None = None):
+    """(train, val, test) row indices; within each stratum the same fractions go to each split."""
+    rng = np.random.default_rng(seed)
+    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for group in groups:
+        group = rng.permutation(group)
+        n_val, n_test = int(round(len(group) * val)), int(round(len(group) * test))
+        if n_val + n_test >= len(group):      # a tiny group trains first
+            n_val = n_test = 0
+        parts[1].append(group[:n_val])
+        parts[2].append(group[n_val:n_val + n_test])
+        parts[0].append(group[n_val + n_test:])
+    return tuple(rng.permutation(np.concatenate(p)) if p else np.arange(0) for p in parts)
+
+
+def _check_rows(n_train: int, n: int) -> None:
+    if n_train < 1 or n < 3:
+        raise DataError(f"only {n} row(s) to split into training, validation and test data. "
+                        "Use a file with more rows.")
+
+
+def _classification_head(design: Design) -> Head | None:
+    return next((h for h in design.heads if head_kind(h) != "regression"), None)
+
+
+def head_kind(head: Head) -> str:
+    """regression, binary or multiclass: the head's kind, else read from its loss."""
+    if head.kind:
+        return head.kind
+    if head.loss == "binary_crossentropy":
+        return "binary"
+    return "multiclass" if head.loss in CLASSIFICATION_LOSSES else "regression"
+
+
+# ----------------------------------------------------------------- tables
+
+def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test: float) -> Prepared:
+    if not isinstance(design.input, TableInput):
+        raise DataError(f"the design takes an array of shape {tuple(design.input.shape)}, but {dataset.name!r} is "
+                        "a table. Suggest a design from the table's columns, or load the template's data.")
+    frame = dataset.frame
+    _check_design_columns(design, dataset)
+    names = layer_names(design.input)
+    targets = {h.name: encode_target(frame[h.target], h) for h in design.heads}
+    stratify = _classification_head(design)
+    strata = _strata(*targets[stratify.name]) if stratify else None
+    idx = split_indices(len(frame), seed, val, test, strata)
+    _check_rows(len(idx[0]), len(frame))
+    columns = {names[c.name]: encode_column(frame[c.name], c) for c in design.input.columns}
+    splits = [_table_split(columns, targets, rows) for rows in idx]
+    return Prepared(design, *splits, kind="table", input_names=names,
+                    stratified_on=stratify.name if stratify else None)
+
+
+def _check_design_columns(design: Design, dataset: Dataset) -> None:
+    columns = set(dataset.columns)
+    for c in design.input.columns:
+        if c.name not in columns:
+            raise DataError(f"the design's input column {c.name!r} is not in {dataset.name!r}. "
+                            "Suggest the design again from this data, or remove that column from the input.")
+    for h in design.heads:
+        if not h.target:
+            raise DataError(f"head {h.name!r} has no target column, so there is nothing to train it on. "
+                            "Set its target to a column, or remove the head.")
+        if h.target not in columns:
+            raise DataError(f"head {h.name!r} predicts column {h.target!r}, which is not in {dataset.name!r}. "
+                            "Choose one of its columns as the target, or remove the head.")
+
+
+def _strata(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    labels = y.reshape(len(y), -1)
+    labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+    return np.where(weight > 0, labels.astype(np.int64), -1)   # rows without the label form their own group
+
+
+def _table_split(columns: dict, targets: dict, rows: np.ndarray) -> Split:
+    x = {name: values[rows] for name, values in columns.items()}
+    y = {name: value[rows] for name, (value, _) in targets.items()}
+    weights = {name: weight[rows] for name, (_, weight) in targets.items()}
+    return Split(x, y, weights, len(rows))
+
+
+def encode_column(series, column) -> np.ndarray:
+    """One input column as the model takes it: float32 (n, 1) with NaN, or UTF-8 bytes (n, 1)."""
+    if column.kind == "numeric":
+        return _numbers(series).reshape(-1, 1)
+    codes = _codes(series, list(column.vocabulary))
+    lookup = np.array([v.encode("utf-8") for v in column.vocabulary] + [b""])
+    return lookup[codes].reshape(-1, 1)
+
+
+def _numbers(series) -> np.ndarray:
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        series = pd.to_numeric(series, errors="coerce")
+    return series.to_numpy(dtype=np.float32, na_value=np.nan)
+
+
+def _codes(series, values: list[str]) -> np.ndarray:
+    """Index of each value in ``values``; missing or unknown -> len(values). Vectorised in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .profile import as_text
+
+    text = pa.array(as_text(series), type=pa.string())
+    codes = pc.index_in(text, value_set=pa.array(values, type=pa.string()))
+    return codes.fill_null(len(values)).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
+def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
+    """(target array, weight array) for one head; weight 0 where the target is missing or unknown."""
+    kind = head_kind(head)
+    if kind == "regression":
+        y = _numbers(series).reshape(-1, 1)
+        if head.output.units != 1:
+            raise DataError(f"head {head.name!r} has {head.output.units} output units but its target "
+                            f"{head.target!r} is one number per row. Set units to 1.")
+        missing = np.isnan(y[:, 0])
+        return np.where(np.isnan(y), np.float32(0), y), (~missing).astype(np.float32)
+    classes = list(head.classes) or _classes(series)
+    codes = _codes(series, classes)
+    known = codes < len(classes)
+    codes = np.where(known, codes, 0)
+    weight = known.astype(np.float32)
+    if kind == "binary":
+        if len(classes) != 2:
+            raise DataError(f"head {head.name!r} is binary but its target {head.target!r} has {len(classes)} "
+                            "classes. Make it multiclass, or choose a two-valued column.")
+        return codes.astype(np.float32).reshape(-1, 1), weight
+    if head.loss == "categorical_crossentropy":   # one-hot labels, as this loss expects
+        return np.eye(len(classes), dtype=np.float32)[codes], weight
+    return codes.astype(np.int32), weight
+
+
+def _classes(series) -> list[str]:
+    from .profile import category_values
+
+    return sorted(category_values(series))
+
+
+# ----------------------------------------------------------------- tensors
+
+def _prepare_tensor(design: Design, dataset: Dataset, seed: int, val: float, test: float) -> Prepared:
+    if isinstance(design.input, TableInput):
+        raise DataError(f"the design takes table columns, but {dataset.name!r} holds arrays of shape "
+                        f"{tuple(dataset.x.shape[1:])}. Start from the {dataset.template or 'matching'} template.")
+    if tuple(design.input.shape) != tuple(dataset.x.shape[1:]):
+        raise DataError(f"the design's input shape is {tuple(design.input.shape)} but {dataset.name!r} holds "
+                        f"samples of shape {tuple(dataset.x.shape[1:])}. Set the input shape to "
+                        f"{list(dataset.x.shape[1:])}.")
+    targets = {h.name: _tensor_target(dataset, h) for h in design.heads}
+    stratify = _classification_head(design)
+    strata = _strata(targets[stratify.name], np.ones(len(dataset.x))) if stratify else None
+    idx = split_indices(len(dataset.x), seed, val, test, strata)
+    _check_rows(len(idx[0]), len(dataset.x))
+    splits = [Split(dataset.x[rows], {k: v[rows] for k, v in targets.items()},
+                    {k: np.ones(len(rows), np.float32) for k in targets}, len(rows)) for rows in idx]
+    return Prepared(design, *splits, kind="tensor", stratified_on=stratify.name if stratify else None)
+
+
+def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
+    key = head.target if head.target in dataset.y else head.name
+    if key not in dataset.y:
+        raise DataError(f"head {head.name!r} has no data in {dataset.name!r}, which has targets for "
+                        f"{', '.join(map(repr, dataset.y))}. Name the head after one of them, or set its target.")
+    y = dataset.y[key]
+    units = head.output.units
+    if head.loss == "sparse_categorical_crossentropy" and y.ndim == 2 and y.shape[1] > 1:
+        y = y.argmax(axis=1).astype(np.int32)           # one-hot -> class index, as this loss expects
+    elif head.loss == "categorical_crossentropy" and (y.ndim == 1 or y.shape[1] == 1):
+        y = np.eye(units, dtype=np.float32)[y.reshape(-1).astype(np.int64)]
+    width = 1 if y.ndim == 1 else y.shape[-1]
+    want = 1 if head.loss == "sparse_categorical_crossentropy" else units
+    if width != want:
+        raise DataError(f"head {head.name!r} has {units} output units but its data {key!r} has {width} "
+                        f"values per sample. Set units to {width}.")
+    return y
+
+
+# ----------------------------------------------------- model preprocessing
+
+def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
+    """Set statistics from the training split: Normalization mean/variance, and regression output scale.
+
+    Numeric input columns: each ``<name>_norm`` layer gets the training
+    split's mean and variance (missing values left out).  Regression heads:
+    the output bias starts at the training mean and the kernel is scaled by the
+    training standard deviation, so a target such as body mass in grams starts
+    near its variance instead of its mean squared and trains at the default
+    learning rate.  Vocabularies are part of the design (they fix the input
+    width) and are already in the model.
+    """
+    train = prepared.train
+    if isinstance(design.input, TableInput):
+        for column in design.input.columns:
+            if column.kind == "numeric":
+                name = prepared.input_names[column.name]
+                _set_normalization(model.get_layer(f"{name}_norm"), train.x[name])
+    for head in design.heads:
+        if head_kind(head) == "regression" and head.output.activation == "linear":
+            _scale_regression_output(model.get_layer(head.name), train.y[head.name], train.sample_weight[head.name])
+
+
+def _set_normalization(layer, values: np.ndarray) -> None:
+    present = values[~np.isnan(values)].astype(np.float64)
+    mean, var = (float(present.mean()), float(present.var())) if len(present) else (0.0, 1.0)
+    layer.adapt_mean.assign(np.full(layer.adapt_mean.shape, mean, np.float32))
+    layer.adapt_variance.assign(np.full(layer.adapt_variance.shape, var if var > 0 else 1.0, np.float32))
+    layer.count.assign(len(present))
+    layer.finalize_state()
+
+
+def _scale_regression_output(layer, y: np.ndarray, weight: np.ndarray) -> None:
+    rows = weight > 0
+    if not rows.any():
+        return
+    known = y[rows].reshape(int(rows.sum()), -1).astype(np.float64)
+    mean, std = known.mean(axis=0), known.std(axis=0)
+    kernel, bias = layer.get_weights()
+    scale = np.where(std > 0, std, 1.0)
+    layer.set_weights([(kernel * scale).astype(kernel.dtype), mean.astype(bias.dtype)])
+
+
+# ---------------------------------------------------------------- predict
+
+def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
+    """Raw column values keyed by Keras input name, as a saved model takes them (for ``model.predict``).
+
+    Numbers are float32 with NaN for missing; text is a ``tf.string`` tensor
+    with missing values as "" (Keras' numpy path does not accept string arrays).
+    """
+    import tensorflow as tf
+
+    from .profile import as_text
+
+    names = layer_names(design.input)
+    inputs = {}
+    for column in design.input.columns:
+        series = frame[column.name]
+        if column.kind == "numeric":
+            inputs[names[column.name]] = _numbers(series).reshape(-1, 1)
+        else:
+            text = as_text(series).fillna("").to_numpy(dtype=object)
+            inputs[names[column.name]] = tf.constant(text.reshape(-1, 1).tolist(), dtype=tf.string)
+    return inputs
