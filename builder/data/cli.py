@@ -1,5 +1,64 @@
-"""CLI subcommands for data: `suggest` and `data` (filled in by the data issue)."""
+"""CLI subcommands for data: ``suggest`` (a design from a CSV) and ``data`` (write a built-in dataset)."""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import DataError
 
 
 def register(sub) -> None:
     """Add this module's subcommands to the `python -m builder` parser."""
+    s = sub.add_parser("suggest", help="print a design suggested from a CSV file's columns",
+                       description="Print the suggested design JSON: a table input, a small trunk and one head "
+                                   "per target column.")
+    s.add_argument("csv", help="the CSV file (with a header row)")
+    s.add_argument("--targets", required=True, help="target columns, comma-separated: species,sex,body_mass_g")
+    s.add_argument("--inputs", help="input columns, comma-separated (default: every usable column)")
+    s.add_argument("--kinds", help="override head kinds: col=regression,other=multiclass")
+    s.add_argument("--max-mb", type=float, default=200, help="refuse files larger than this (default 200)")
+    s.set_defaults(run=cmd_suggest)
+    d = sub.add_parser("data", help="write a built-in dataset to a file (.csv for tables, .npz for arrays)")
+    d.add_argument("name", help="penguins, seed-multi-regression, seed-image-class-reg or seed-sequence-two-heads")
+    d.add_argument("--out", required=True, help="the file to write")
+    d.add_argument("--rows", type=int, help="how many rows or samples (default: the dataset's default)")
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(run=cmd_data)
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _kinds(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    kinds = {}
+    for part in _names(text):
+        column, sep, kind = part.rpartition("=")
+        if not sep or not column:
+            raise DataError(f"--kinds takes column=kind pairs such as price=regression. Received: {part!r}.")
+        kinds[column.strip()] = kind.strip()
+    return kinds
+
+
+def cmd_suggest(args) -> int:
+    from .csvio import read_csv
+    from .suggest import suggest_design
+
+    dataset = read_csv(args.csv, name=args.csv, max_bytes=int(args.max_mb * 2**20))
+    for warning in dataset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    design = suggest_design(dataset, _names(args.targets) or [], _names(args.inputs), _kinds(args.kinds))
+    print(design.to_json())
+    return 0
+
+
+def cmd_data(args) -> int:
+    from .export import save_builtin
+
+    path = save_builtin(args.name, args.out, rows=args.rows, seed=args.seed)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
