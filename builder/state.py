@@ -507,6 +507,10 @@ def suggestion(state: State, base: Design | None = None) -> Design:
         raise DataError("mark at least one column as a target: each target becomes a head.")
     from .data import suggest_design   # imported here so the design page works before data lands
     kinds = {k: v for k, v in state.get(KINDS, {}).items() if k in chosen}
+    if base is not None:
+        # The roles decide the heads: a head whose column is no longer a target goes, even though
+        # suggest_design would keep it; heads for chosen targets keep their hidden layers.
+        base = base.model_copy(update={"heads": [h for h in base.heads if h.target in chosen]})
     return suggest_design(dataset, chosen, inputs=inputs(state), kinds=kinds or None, base=base)
 
 

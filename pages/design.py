@@ -226,9 +226,8 @@ def palette(design) -> None:
         for tab, (category, types) in zip(st.tabs([c.capitalize() for c in by_category()]), by_category().items()):
             with tab:
                 for layer_type in types:
-                    button, text = st.columns([1.3, 3], vertical_alignment="center")
-                    button.button(layer_type.name, key=f"add.{layer_type.name}", icon=":material/add:",
-                                  width="stretch", on_click=on_add, args=(layer_type.name,),
+                    button, text = st.columns([2, 3], vertical_alignment="center")
+                    button.button(layer_type.name, key=f"add.{layer_type.name}", width="stretch", on_click=on_add, args=(layer_type.name,),
                                   help=layer_type.description)
                     text.caption(layer_type.description)
 
@@ -272,7 +271,7 @@ def head_editor(design, head, report) -> None:
 
 def graph_and_summary(design, report) -> None:
     chosen = state.selected_layer(ss)
-    st.graphviz_chart(to_dot(report, chosen[1].id if chosen else None), width="stretch")
+    st.graphviz_chart(to_dot(report, chosen[1].id if chosen else None))
     params, verdict = st.columns(2)
     params.metric("Total parameters", f"{report.total_params:,}")
     verdict.metric("Design", state.status_line(ss))
