@@ -116,6 +116,9 @@ def regression_metrics(head: str, actual: np.ndarray, predicted: np.ndarray) -> 
     if actual.shape != predicted.shape:
         raise ValueError(f"head {head!r}: actual values have shape {actual.shape} but predictions "
                          f"{predicted.shape}. They must match.")
+    if len(actual) == 0:    # every test target missing: nothing to score, and no numpy warnings
+        empty = np.zeros(0)
+        return RegressionResult(head, 0, math.nan, math.nan, math.nan, empty, empty)
     error = predicted - actual
     spread = ((actual - actual.mean(axis=0)) ** 2).sum(axis=0)
     residual = (error ** 2).sum(axis=0)
@@ -163,15 +166,40 @@ def evaluate_head(head: Head, actual: np.ndarray, predicted: np.ndarray) -> Head
     return classification_metrics(head.name, true_classes, predicted_classes, class_labels(head, n_classes))
 
 
-def evaluate(design: Design, actual: dict[str, np.ndarray], predicted: dict[str, np.ndarray] | list) -> dict[str, HeadResult]:
+def evaluate(design: Design, actual: dict[str, np.ndarray], predicted: dict[str, np.ndarray] | list,
+             weights: dict[str, np.ndarray] | None = None) -> dict[str, HeadResult]:
     """Results for every head of a design that has targets, in head order.
 
     ``predicted`` may be a dict by head name or the list ``model.predict`` returns (head order).
+    ``weights`` (per head, per sample) leave out samples of weight 0: rows whose target is missing.
     """
     if not isinstance(predicted, dict):
         predicted = dict(zip([h.name for h in design.heads], predicted))
-    return {h.name: evaluate_head(h, actual[h.name], predicted[h.name])
-            for h in design.heads if h.name in actual and h.name in predicted}
+    results = {}
+    for head in design.heads:
+        if head.name not in actual or head.name not in predicted:
+            continue
+        y_true, y_pred = np.asarray(actual[head.name]), np.asarray(predicted[head.name])
+        if weights and head.name in weights:
+            keep = np.asarray(weights[head.name]).reshape(len(y_true)) > 0
+            y_true, y_pred = y_true[keep], y_pred[keep]
+        results[head.name] = evaluate_head(head, y_true, y_pred)
+    return results
+
+
+def format_metric(name: str, value: float | None) -> str:
+    """A metric as people read it: accuracy in percent, errors with four significant digits."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if name in ("accuracy", "precision", "recall"):
+        return f"{value:.1%}"
+    return f"{value:.4g}"
+
+
+def per_class_rows(result: ClassificationResult) -> list[dict]:
+    """The per-class table with precision and recall as text ("n/a" where undefined)."""
+    return [{**row, "precision": format_metric("precision", row["precision"]),
+             "recall": format_metric("recall", row["recall"])} for row in result.per_class()]
 
 
 def metrics_table(results: dict[str, HeadResult]) -> list[dict]:

@@ -1,4 +1,91 @@
-"""train page (placeholder until its issue lands)."""
+"""Train page: training settings, Train and Stop, live progress and a loss curve per head."""
+
 import streamlit as st
 
+from builder import DataError, DesignError, plots, runs
+from builder import state as session
+from builder.spec import OPTIMIZERS
+
 st.header("Train")
+state = st.session_state
+design = session.current(state)
+report = session.report(state)
+dataset = state.get("dataset")
+live = runs.sync(state)
+active = live is not None and live.active
+
+# ------------------------------------------------------------ settings
+t = design.training
+with st.container(border=True):
+    st.markdown("**Settings** (saved with the design)")
+    c = st.columns(4)
+    settings = {
+        "optimizer": c[0].selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t.optimizer), key="train_optimizer"),
+        "learning_rate": c[1].number_input("Learning rate", min_value=1e-6, max_value=10.0, value=t.learning_rate,
+                                           step=1e-4, format="%g", key="train_learning_rate"),
+        "batch_size": int(c[2].number_input("Batch size", min_value=1, max_value=65536, value=t.batch_size,
+                                            key="train_batch_size")),
+        "epochs": int(c[3].number_input("Epochs", min_value=1, max_value=10_000, value=t.epochs, key="train_epochs")),
+    }
+    c = st.columns(3)
+    settings["validation_split"] = c[0].slider("Validation split", 0.0, 0.5, t.validation_split, step=0.05,
+                                               key="train_validation_split")
+    settings["early_stopping_patience"] = int(c[1].number_input(
+        "Early stopping patience (epochs, 0 = off)", min_value=0, max_value=1000, value=t.early_stopping_patience,
+        key="train_patience"))
+    settings["seed"] = int(c[2].number_input("Seed", min_value=0, max_value=2**31 - 1, value=t.seed, key="train_seed"))
+    st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
+    c = st.columns(min(len(design.heads), 4) or 1)
+    weights = {h.name: c[i % len(c)].number_input(h.name, min_value=0.0, max_value=1000.0, value=h.loss_weight,
+                                                  step=0.1, format="%g", key=f"train_weight_{h.name}")
+               for i, h in enumerate(design.heads)}
+
+try:
+    edited = runs.with_training(design, settings, weights)
+    if edited != design:
+        design = session.commit(state, edited)
+        report = session.report(state)
+except DesignError as e:
+    st.error(str(e))
+
+# ------------------------------------------------------------ controls
+if not report.ok:
+    st.error("Fix the design before training (Design page):\n\n" + "\n".join(f"- {p}" for p in report.errors))
+if dataset is None:
+    st.info("Pick or upload a dataset on the Data page: training needs data.")
+left, right, _ = st.columns([1, 1, 4])
+if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
+    try:
+        runs.start_run(state, design, dataset)
+        st.rerun()       # redraw with the live view polling
+    except (DesignError, DataError) as e:
+        st.error(str(e))
+if right.button("Stop", disabled=not active, key="train_stop"):
+    runs.stop(state)
+
+
+# ------------------------------------------------------------ live view
+@st.fragment(run_every=0.5 if active else None)
+def live_view():
+    current = runs.sync(state)
+    if current is None:
+        st.caption("Press Train to start. The curves update while it trains.")
+        return
+    st.progress(current.fraction(), text=current.progress_text())
+    if current.state == "error":
+        st.error(current.message or "Training failed.")
+    elif current.state == "stopped":
+        st.info("Stopped: the weights and history trained so far are kept (see Results and Export).")
+    earlier = runs.earlier_runs(state, current)
+    show_earlier = st.checkbox("Show earlier runs", value=True, key="train_show_earlier") if earlier else False
+    st.plotly_chart(plots.loss_figure(current.heads, current.series, earlier if show_earlier else ()),
+                    key="train_loss_figure")
+    if current.design is not None:
+        metrics = plots.metric_figure({h.name: h.metrics for h in current.design.heads}, current.series)
+        if metrics is not None:
+            st.plotly_chart(metrics, key="train_metric_figure")
+    if active and current.done:
+        st.rerun()       # the run has just ended: enable Train again and stop polling
+
+
+live_view()

@@ -1,0 +1,88 @@
+"""Train page, headless: its controls, settings saved to the design, a run started, drawn and stopped."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from builder import runs, template
+from builder.data import load_builtin
+from fake_engine import FakeService
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "train.py")
+
+
+@pytest.fixture
+def service(monkeypatch):
+    fake = FakeService(per_poll=1)     # one event per poll: the run stays active across a few reruns
+    monkeypatch.setattr(runs, "service", lambda: fake)
+    return fake
+
+
+def _page(design=None, dataset=True) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["design"] = design or template("seed-multi-regression")
+    if dataset:
+        at.session_state["dataset"] = load_builtin("seed-multi-regression", rows=60)
+    return at.run()
+
+
+def _button(at, key):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_shows_every_setting_prefilled_from_the_design(service):
+    design = template("seed-multi-regression").model_copy()
+    at = _page(design)
+    assert not at.exception
+    assert at.selectbox(key="train_optimizer").value == "adam"
+    assert at.number_input(key="train_learning_rate").value == pytest.approx(0.001)
+    assert at.number_input(key="train_epochs").value == 10
+    assert at.slider(key="train_validation_split").value == pytest.approx(0.2)
+    assert [at.number_input(key=f"train_weight_{h}").value for h in ("output1", "output2", "output3")] == [1.0] * 3
+    assert not _button(at, "train_start").disabled and _button(at, "train_stop").disabled
+
+
+def test_edits_are_saved_back_to_the_design(service):
+    at = _page()
+    at.number_input(key="train_epochs").set_value(3).run()
+    at.number_input(key="train_weight_output2").set_value(0.5).run()
+    design = at.session_state["design"]
+    assert design.training.epochs == 3 and design.head("output2").loss_weight == 0.5
+    assert not at.exception
+
+
+def test_train_starts_a_run_draws_a_curve_pair_per_head_and_stop_ends_it(service):
+    at = _page()
+    _button(at, "train_start").click().run()
+    assert not at.exception
+    assert len(service.submitted) == 1
+    assert _button(at, "train_stop").disabled is False        # a run is active
+    figure = at.get("plotly_chart")[0]
+    assert "output1 train" in figure.proto.spec
+    _button(at, "train_stop").click().run()
+    at.run()                                                   # the fragment reads the stopped event
+    assert at.session_state["runs"][-1].state == "stopped"
+    assert not _button(at, "train_start").disabled
+    assert not at.exception
+
+
+def test_a_finished_run_lands_in_the_history(service):
+    at = _page()
+    _button(at, "train_start").click().run()
+    for _ in range(12):
+        at.run()
+    assert [r.state for r in at.session_state["runs"]] == ["finished"]
+    assert any("finished" in p.proto.text for p in at.get("progress"))
+
+
+def test_without_a_dataset_train_is_disabled_with_a_hint(service):
+    at = _page(dataset=False)
+    assert _button(at, "train_start").disabled
+    assert any("Data page" in i.value for i in at.info)
+
+
+def test_a_design_error_is_shown_not_raised(service):
+    at = _page()
+    at.number_input(key="train_batch_size").set_value(0)   # below the widget's minimum: Streamlit refuses it
+    assert not at.exception
