@@ -285,3 +285,29 @@ def _cell(values: Sequence[float], i: int) -> str:
         return ""
     value = float(values[i])
     return repr(value) if math.isfinite(value) else str(value)
+
+
+def data_file_name(dataset) -> str:
+    """What the data file is called next to the script: ``penguins.csv`` or ``seed-multi-regression.npz``."""
+    if dataset is None:
+        return "data.csv"
+    stem = dataset.name.rsplit("/", 1)[-1]
+    extension = ".csv" if dataset.kind == "table" else ".npz"
+    return stem if stem.lower().endswith(extension) else stem + extension
+
+
+def data_file_bytes(dataset) -> bytes:
+    """The dataset as the script reads it: a CSV with the original column names, or an ``.npz``
+    with ``x`` and one array per head."""
+    if dataset.kind == "table":
+        return dataset.frame.to_csv(index=False).encode()
+    import numpy as np
+
+    out = io.BytesIO()
+    np.savez_compressed(out, **{NPZ_INPUT_KEY: dataset.x}, **dataset.y)
+    return out.getvalue()
+
+
+def file_stem(design: Design) -> str:
+    """A file name stem from the design's name: ``my model!`` -> ``my_model``."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in design.name).strip("_") or "model"

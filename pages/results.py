@@ -1,4 +1,98 @@
-"""results page (placeholder until its issue lands)."""
+"""Results page: each head on the held-out test split, the run history, and "does sharing help?"."""
+
 import streamlit as st
 
+from builder import DataError, DesignError, plots, results, runs
+from builder import state as session
+from builder.results import ClassificationResult
+
 st.header("Results")
+state = st.session_state
+runs.sync(state)
+finished = runs.history(state)
+
+if not finished:
+    st.info("Train first: results on the held-out test split appear here after a run on the Train page.")
+    st.stop()
+
+# ------------------------------------------------------------- one run
+labels = [f"{r.label} ({r.state})" for r in finished]
+chosen = st.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__)
+run = finished[chosen]
+if run.state == "error":
+    st.error(run.message or "This run failed before it finished.")
+
+try:
+    per_head = runs.test_results(run.design, run.result)
+except (DesignError, DataError, ValueError) as e:
+    st.error(f"These results cannot be scored: {e}")
+    per_head = {}
+
+if per_head:
+    st.subheader("Each head on the test split")
+    for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
+        with tab:
+            st.caption(f"{result.n} test samples with a target")
+            metrics = result.metrics()
+            for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
+                column.metric(label, results.format_metric(label, value))
+            if isinstance(result, ClassificationResult):
+                left, right = st.columns([3, 2])
+                left.plotly_chart(plots.confusion_figure(result), key=f"confusion_{name}")
+                right.dataframe(results.per_class_rows(result), hide_index=True)
+            else:
+                st.plotly_chart(plots.scatter_figure(result), key=f"scatter_{name}")
+elif run.state != "error":
+    st.info("This run has no test split to score (it may have been stopped before the end).")
+
+# ------------------------------------------------------------- history
+st.subheader("Run history")
+heads = [h.name for h in run.design.heads]
+st.plotly_chart(plots.runs_figure(heads, [(r.label, plots.series_from_history(r.history)) for r in finished]),
+                key="runs_figure")
+for before, after in zip(finished, finished[1:]):
+    changes = results.design_changes(before.design, after.design)
+    with st.expander(f"{before.label} -> {after.label}: {len(changes)} change(s)", expanded=after is run):
+        st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
+
+# ------------------------------------------------------------- sharing
+st.subheader("Does sharing help?")
+st.caption("Trains the current design, then each head alone with the same trunk architecture and the same "
+           "budget, and compares their test metrics.")
+design = session.current(state)
+dataset = state.get("dataset")
+comparison = runs.sync(state, runs.SHARING)
+busy = comparison is not None and comparison.active
+left, right = st.columns(2)
+if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
+    try:
+        comparison = runs.start_sharing(state, design, dataset)
+    except (DesignError, DataError) as e:
+        st.error(str(e))
+if right.button("Stop the comparison", disabled=not busy, key="sharing_stop"):
+    runs.stop(state, runs.SHARING)
+if dataset is None:
+    st.info("Pick a dataset on the Data page to run the comparison.")
+
+
+@st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
+def comparison_view():
+    live = runs.sync(state, runs.SHARING)
+    if live is None:
+        return
+    if live.active:
+        st.progress(live.fraction(), text=live.progress_text())
+        return
+    if live.state == "error":
+        st.error(live.message or "The comparison failed.")
+        return
+    table = runs.sharing_rows(live)
+    if table:
+        st.dataframe(table, hide_index=True)
+    else:
+        st.info("The comparison was stopped before every head had trained alone.")
+    if busy:        # it has just ended: redraw the buttons
+        st.rerun()
+
+
+comparison_view()

@@ -1,0 +1,86 @@
+"""Results page, headless: per-head test metrics and plots, run history, "does sharing help?"."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from builder import parse_design, runs, template
+from builder.data import load_builtin
+from fake_engine import FakeService
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "results.py")
+MIXED = parse_design({
+    "name": "mixed", "input": {"shape": [10]},
+    "trunk": [{"type": "Dense", "id": "d", "units": 4}],
+    "heads": [
+        {"name": "price", "loss": "mse", "metrics": ["mae"], "kind": "regression"},
+        {"name": "kind", "output": {"units": 3, "activation": "softmax"}, "loss": "sparse_categorical_crossentropy",
+         "kind": "multiclass", "classes": ["a", "b", "c"]},
+    ],
+})
+
+
+@pytest.fixture
+def service(monkeypatch):
+    fake = FakeService(per_poll=100)
+    monkeypatch.setattr(runs, "service", lambda: fake)
+    return fake
+
+
+def _trained(design, n_runs=1) -> dict:
+    state = {"design": design, "dataset": load_builtin("seed-multi-regression", rows=30)}
+    for _ in range(n_runs):
+        runs.start_run(state, design, state["dataset"])
+        runs.sync(state)
+    return state
+
+
+def _page(state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_before_any_run_it_says_train_first(service):
+    at = _page({"design": template("seed-multi-regression")})
+    assert not at.exception
+    assert any("Train first" in i.value for i in at.info)
+
+
+def test_shows_regression_and_classification_results_per_head(service):
+    at = _page(_trained(MIXED))
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["price", "kind"]
+    labels = [m.label for m in at.metric]
+    assert labels == ["MAE", "RMSE", "R²", "accuracy"]
+    assert at.metric[3].value == "100.0%"
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("price predictions" in s for s in specs)
+    assert any("kind: confusion matrix" in s for s in specs)
+    table = at.dataframe[0].value
+    assert list(table["class"]) == ["a", "b", "c"]
+
+
+def test_run_history_lists_what_changed(service):
+    state = _trained(MIXED)
+    changed = runs.with_training(MIXED, {"learning_rate": 0.01}, {})
+    runs.start_run(state, changed, state["dataset"])
+    runs.sync(state)
+    at = _page(state)
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["run 1 -> run 2: 1 change(s)"]
+    assert "training: learning_rate 0.001 -> 0.01" in at.expander[0].markdown[0].value
+    assert any("run 2: price validation" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+def test_does_sharing_help_compares_multi_and_single_task(service):
+    at = _page(_trained(MIXED))
+    next(b for b in at.button if b.key == "sharing_start").click().run()
+    at.run()
+    assert not at.exception
+    assert service.submitted[-1].kind == "sharing"
+    table = at.dataframe[-1].value
+    assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "better"}
+    assert set(table["head"]) == {"price", "kind"}
