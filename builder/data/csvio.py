@@ -56,7 +56,7 @@ def read_csv(data: bytes | str | Path, name: str = "upload.csv", max_bytes: int 
     """
     source, size, label = _source(data, name)
     if size > max_bytes:
-        raise DataError(f"{label} is {size / 2**20:,.1f} MB; the limit is {max_bytes / 2**20:,.0f} MB. "
+        raise DataError(f"{label} is {_size(size)}; the limit is {_size(max_bytes)}. "
                         "Upload a sample of the rows, or raise the limit in the settings.")
     head = _head(source)
     _check_not_empty(head, label)
@@ -70,14 +70,24 @@ def read_csv(data: bytes | str | Path, name: str = "upload.csv", max_bytes: int 
     if len(frame) == 0:
         raise DataError(f"{label} has a header row ({', '.join(header[:5])}) but no data rows. "
                         "Upload the file with its rows.")
-    warnings = _clean_numeric_columns(frame, on_junk, label)
-    dataset = Dataset(name=Path(name).stem or "upload", kind="table", frame=frame, profile=profile_frame(frame),
-                      source=f"{name}: {len(frame):,} rows, {_describe(delimiter)}-separated, {encoding}",
-                      warnings=warnings)
-    return dataset
+    junk = _clean_numeric_columns(frame, on_junk, label)
+    profile = profile_frame(frame)
+    for p in profile:
+        if p.name in junk:
+            p.reason += f"; {junk[p.name]}"
+    return Dataset(name=Path(name).stem or "upload", kind="table", frame=frame, profile=profile,
+                   source=f"{Path(name).name}: {len(frame):,} rows, {_describe(delimiter)}-separated, {encoding}",
+                   warnings=[f"column {column!r}: {note}" for column, note in junk.items()])
 
 
 # ------------------------------------------------------------------ source
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,} bytes"
+
 
 def _source(data, name: str):
     """(a path or a bytes buffer for pandas, size in bytes, how to name it in messages)."""
@@ -249,11 +259,14 @@ def _ragged_message(label: str, line: int, got: int, want: int) -> str:
             "then upload it again.")
 
 
-def _clean_numeric_columns(frame, on_junk: str, label: str) -> list[str]:
-    """Turn mostly numeric text columns into numbers, the few non-numbers into missing values."""
+def _clean_numeric_columns(frame, on_junk: str, label: str) -> dict[str, str]:
+    """Turn mostly numeric text columns into numbers, the few non-numbers into missing values.
+
+    Returns, per column that had non-numbers, what was done in words.
+    """
     import pandas as pd
 
-    warnings = []
+    notes = {}
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -269,6 +282,6 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> list[str]:
                             f"{examples}. Fix or delete those values, or let them count as missing.")
         frame[column] = pd.to_numeric(series, errors="coerce")
         if count:
-            warnings.append(f"column {column!r} is numeric except for {count:,} value(s) such as {examples}; "
-                            "they are treated as missing. Fix them in the file if they are real values.")
-    return warnings
+            notes[column] = (f"{count:,} value(s) that are not numbers (such as {examples}) are treated as missing. "
+                             "Fix them in the file if they are real values.")
+    return notes

@@ -53,9 +53,14 @@ def _numeric(name: str, series, missing: int, present: int, note: str = "") -> C
 
 
 def _looks_like_id(name: str, series) -> bool:
+    """Whole numbers named like an ID, or counting up by one (a row number); sorted measurements are not IDs."""
     values = series.dropna()
-    whole = bool((values % 1 == 0).all())
-    return whole and (bool(ID_NAME.search(name)) or values.is_monotonic_increasing)
+    if not bool((values % 1 == 0).all()):
+        return False
+    if ID_NAME.search(name):
+        return True
+    steps = values.diff().dropna()
+    return bool(len(steps) and (steps == 1).all())
 
 
 def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
@@ -75,13 +80,23 @@ def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
                              "so it carries no information and is left out", "ignore")
     if distinct == 2:
         return _categorical(name, series, missing, "binary")
-    if distinct <= MAX_CATEGORIES:
+    rarely_repeats = distinct > 0.5 * present and present >= 20
+    if distinct <= MAX_CATEGORIES and not rarely_repeats:
         return _categorical(name, series, missing, "categorical")
-    if distinct >= 0.9 * present:
-        return ColumnProfile(name, "id", missing, distinct, f"ID or free text: {distinct:,} different values in "
-                             f"{present:,} rows, so nothing repeats for the model to learn from; left out", "ignore")
-    return ColumnProfile(name, "text", missing, distinct, f"free text: {distinct:,} different values, more than "
-                         f"the {MAX_CATEGORIES} a category may have; left out", "ignore")
+    if _looks_like_prose(series):
+        return ColumnProfile(name, "text", missing, distinct, f"free text: {distinct:,} different values in "
+                             f"{present:,} rows; the model cannot use text as it is, so it is left out", "ignore")
+    if rarely_repeats:
+        return ColumnProfile(name, "id", missing, distinct, f"ID: {distinct:,} different values in {present:,} rows, "
+                             "so values rarely repeat and there is nothing to learn from; left out", "ignore")
+    return ColumnProfile(name, "text", missing, distinct, f"too many categories: {distinct:,} different values, "
+                         f"more than the {MAX_CATEGORIES} a category may have; left out", "ignore")
+
+
+def _looks_like_prose(series) -> bool:
+    """Several words per value, on average: free text rather than codes or names."""
+    sample = _sample(series.dropna()).astype(str)[:2000]
+    return float(sample.str.count(" ").mean()) >= 2.0
 
 
 def _categorical(name: str, series, missing: int, kind: str, note: str = "") -> ColumnProfile:

@@ -1,0 +1,134 @@
+"""CSV ingestion on real files: detection, profiles, and one clear DataError per bad-input case."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from builder.cli import main
+from builder.data import read_csv
+from builder.errors import DataError
+
+DATA = Path(__file__).parent / "data"
+
+
+def kinds(dataset):
+    return {p.name: (p.kind, p.role) for p in dataset.profile}
+
+
+# ------------------------------------------------------------ good files
+
+def test_semicolon_latin1_with_accented_names():
+    ds = read_csv(DATA / "semicolon_latin1.csv")
+    assert ds.columns == ["région", "température (°C)", "catégorie"]
+    assert "semicolon-separated, latin-1" in ds.source
+    assert kinds(ds)["température (°C)"] == ("numeric", "input")
+    assert ds.column("catégorie").values == ["hiver", "été"]
+
+
+def test_tab_separated_with_byte_order_mark():
+    ds = read_csv(DATA / "bom_tab.tsv")
+    assert ds.columns == ["a", "b", "label"]          # no BOM stuck to the first name
+    assert "tab-separated, utf-8-sig" in ds.source
+    assert kinds(ds)["a"] == ("id", "ignore")          # 0, 1, 2, ...: a row number
+    assert kinds(ds)["label"] == ("binary", "input")
+
+
+def test_quoted_fields_with_separators_quotes_and_line_breaks():
+    ds = read_csv(DATA / "quoted.csv")
+    assert len(ds.frame) == 30
+    assert ds.frame["name"][3] == "Smith, J3"
+    assert ds.frame["comment"][0] == 'said "hi"\nthen left'
+    assert kinds(ds)["comment"][1] == "ignore" and "constant" in ds.column("comment").reason
+
+
+def test_bytes_and_text_are_read_like_files():
+    assert read_csv(b"a,b\n1,x\n2,y\n3,x\n").rows == 3
+    assert read_csv("a,b\n1,x\n2,y\n").columns == ["a", "b"]
+
+
+def test_profile_kinds_and_reasons():
+    ds = read_csv(DATA / "kinds.csv")
+    assert kinds(ds) == {
+        "id": ("id", "ignore"), "when": ("datetime", "ignore"), "note": ("text", "ignore"),
+        "flag": ("binary", "input"), "colour": ("categorical", "input"), "amount": ("numeric", "input"),
+        "constant": ("categorical", "ignore"),
+    }
+    assert ds.column("colour").distinct == 4 and ds.column("colour").missing == 0
+    assert "constant" in ds.column("constant").reason
+    assert "free text" in ds.column("note").reason
+    assert ds.default_inputs(["amount"]) == ["flag", "colour"]
+
+
+def test_penguins_profile_counts_missing_values():
+    ds = read_csv(Path(__file__).parents[1] / "builder" / "data" / "penguins.csv")
+    assert ds.rows == 344
+    assert ds.column("sex").missing == 11 and ds.column("sex").kind == "binary"
+    assert ds.column("body_mass_g").missing == 2 and ds.column("body_mass_g").kind == "numeric"
+    assert ds.column("species").values == ["Adelie", "Gentoo", "Chinstrap"]   # most frequent first
+
+
+def test_awkward_column_names_are_kept_as_written():
+    ds = read_csv(DATA / "awkward_names.csv")
+    assert ds.columns == ["Body Mass (g)", "Größe", "île name", "flipper length", "Species (label)"]
+
+
+# ------------------------------------------------------------- bad files
+
+BAD = [
+    ("empty.csv", r"is empty\. Upload a CSV file with a header row"),
+    ("header_only.csv", r"has a header row \(a, b, c\) but no data rows"),
+    ("binary.csv", r"is a binary file, not CSV text\. Open it in a spreadsheet and save it as CSV"),
+    ("workbook.xlsx", r"is a zip archive \(an \.xlsx workbook is one\), not a CSV text file"),
+    ("single_column.csv", r"has a single column \('value'\)\. A model needs at least one input column"),
+    ("duplicate_columns.csv", r"has duplicate column names: 'a'\. Each column needs its own name"),
+    ("ragged.csv", r"has ragged rows: line 4 has 4 fields but the header has 3\. Make every row"),
+    ("ragged_short.csv", r"has ragged rows: line 3 has 2 fields but the header has 3"),
+    ("no_header.csv", r"holds numbers \(0\.5, 0\.25, 0\), not column names\. Add a header row"),
+]
+
+
+@pytest.mark.parametrize("name, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_file_gives_one_clear_message(name, message):
+    with pytest.raises(DataError, match=message):
+        read_csv(DATA / name)
+
+
+@pytest.mark.parametrize("name, message", BAD, ids=[b[0] for b in BAD])
+def test_bad_file_in_cli_is_a_message_and_exit_2(name, message, capsys):
+    assert main(["suggest", str(DATA / name), "--targets", "a"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert re.search(message, err)
+
+
+def test_file_over_the_size_limit():
+    with pytest.raises(DataError, match=r"is 202 bytes; the limit is 100 bytes\. Upload a sample of the rows, "
+                                        r"or raise the limit"):
+        read_csv(DATA / "single_class.csv", max_bytes=100)
+
+
+def test_default_size_limit_is_200_mb():
+    from builder.data import MAX_BYTES
+
+    assert MAX_BYTES == 200 * 2**20
+
+
+def test_junk_in_a_numeric_column_is_reported_and_treated_as_missing():
+    ds = read_csv(DATA / "junk_numeric.csv")
+    assert ds.column("weight").kind == "numeric"
+    assert ds.frame["weight"].isna().sum() == 2
+    assert ds.warnings == ["column 'weight': 2 value(s) that are not numbers (such as 'abc', 'n/a?') are treated "
+                           "as missing. Fix them in the file if they are real values."]
+    assert "treated as missing" in ds.column("weight").reason
+
+
+def test_junk_in_a_numeric_column_can_be_refused():
+    with pytest.raises(DataError, match=r"column 'weight' .* holds numbers except for 2 value\(s\) such as "
+                                        r"'abc', 'n/a\?'\. Fix or delete those values"):
+        read_csv(DATA / "junk_numeric.csv", on_junk="error")
+
+
+def test_missing_path_is_a_data_error():
+    with pytest.raises(DataError, match=r"cannot read .*nope\.csv.*Check the path"):
+        read_csv(DATA / "nope.csv")
