@@ -86,3 +86,32 @@ def test_a_design_error_is_shown_not_raised(service):
     at = _page()
     at.number_input(key="train_batch_size").set_value(0)   # below the widget's minimum: Streamlit refuses it
     assert not at.exception
+
+
+@pytest.fixture
+def real_service():
+    """The real training service (worker processes), shut down after the test."""
+    yield runs.service()
+    runs.service().shutdown()
+    runs._service = None
+
+
+def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_service):
+    from builder.data import suggest_design
+
+    dataset = load_builtin("penguins")
+    design = runs.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["design"], at.session_state["dataset"] = design, dataset
+    at.run()
+    _button(at, "train_start").click().run()
+    assert not at.exception
+    handle = at.session_state["run"]
+    assert handle.wait(timeout=120), handle.status_text()
+    at.run()
+    assert not at.exception
+    record = at.session_state["runs"][-1]
+    assert record.state == "finished", record.message
+    assert set(record.history) >= {f"{h.name}_loss" for h in design.heads}
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert all(f"{h.name} validation" in spec for h in design.heads)
