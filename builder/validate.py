@@ -38,6 +38,7 @@ class Node:
     role: str = "trunk"           # input | trunk | branch | output
     head: str | None = None
     problem: str | None = None
+    used: bool = True             # False: it feeds no head, so Keras leaves it out of the model
 
 
 @dataclass
@@ -50,7 +51,8 @@ class Report:
 
     @property
     def total_params(self) -> int:
-        return sum(n.params for n in self.nodes)
+        """Parameters of the Keras model: layers that feed no head are not part of it."""
+        return sum(n.params for n in self.nodes if n.used)
 
     @property
     def errors(self) -> list[Problem]:
@@ -77,7 +79,8 @@ class Report:
 
     def summary_text(self) -> str:
         rows = [("Layer (type)", "Where", "Output shape", "Param #")]
-        rows += [(f"{n.id} ({n.type})", n.location, fmt_shape(n.shape) if n.shape else "?", f"{n.params:,}")
+        rows += [(f"{n.id} ({n.type})", n.location + ("" if n.used else " (unused)"),
+                  fmt_shape(n.shape) if n.shape else "?", f"{n.params:,}")
                  for n in self.nodes]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
@@ -91,9 +94,13 @@ def analyse(design: Design) -> Report:
     problems = _structure(design)
     nodes = _walk(design, problems)
     report = Report(design, nodes, problems)
-    if report.total_params > MAX_PARAMS:
+    if not report.errors:   # with a broken branch point every layer would look unused
+        problems.extend(_unused_layers(design, nodes))
+    # Building allocates unused layers' weights too, so the limit counts every layer.
+    allocated = sum(n.params for n in nodes)
+    if allocated > MAX_PARAMS:
         problems.append(Problem(
-            "design", f"the model has {report.total_params:,} parameters; the limit is {MAX_PARAMS:,}. "
+            "design", f"the model has {allocated:,} parameters; the limit is {MAX_PARAMS:,}. "
                       "Use fewer units or filters, or pool before Flatten."))
     for head in design.heads:
         out = next((n for n in nodes if n.role == "output" and n.head == head.name), None)
@@ -201,6 +208,29 @@ def _walk(design: Design, problems: list[Problem]) -> list[Node]:
         nodes.append(Node(head.name, f"head {head.name!r}, output", "Dense", label, start.id if start.id != "?" else None,
                           shape_out, params, "output", head.name))
     return nodes
+
+
+def _unused_layers(design: Design, nodes: list[Node]) -> list[Problem]:
+    """Mark trunk layers that no head reaches, and warn: Keras drops them from the model."""
+    by_id = {}
+    for n in nodes:
+        by_id.setdefault(n.id, n)
+    reached: set[str] = set()
+    for n in nodes:
+        if n.role == "output":
+            node_id = n.parent
+            while node_id is not None and node_id not in reached:
+                reached.add(node_id)
+                node_id = by_id[node_id].parent if node_id in by_id else None
+    problems = []
+    for i, layer in enumerate(design.trunk):
+        node = by_id[layer.id]
+        if layer.id not in reached and design.heads:
+            node.used = False
+            problems.append(Problem(trunk_location(i, layer.type), f"{layer.id!r} feeds no head, so Keras leaves "
+                                    "it out of the model. Branch a head from it or a later layer, or remove it.",
+                                    "warning", layer.id))
+    return problems
 
 
 def _layer_node(layer, where: str, parent: Node, role: str, head: str | None, problems: list[Problem]) -> Node:

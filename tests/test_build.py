@@ -247,3 +247,12 @@ def test_history_reports_a_loss_per_head(keras):
     history = model.fit(x, y, epochs=1, batch_size=8, verbose=0).history
     assert {"loss", "output1_loss", "output2_loss", "output3_loss", "output1_mae", "output1_auc",
             "output2_mae", "output3_mae"} <= set(history)
+
+
+def test_trunk_tail_that_feeds_no_head_is_left_out_as_analyse_says(keras):
+    design = parse_design({"input": {"shape": [5]},
+                           "trunk": [{"type": "Dense", "id": "a", "units": 4}, {"type": "Dense", "id": "tail"}],
+                           "heads": [{"name": "y", "branch_from": "a"}]})
+    model = build_model(design)
+    assert "tail" not in [layer.name for layer in model.layers]
+    assert model.count_params() == analyse(design).total_params == (5 * 4 + 4) + (4 + 1)

@@ -406,3 +406,19 @@ def test_branching_from_the_middle_of_the_trunk():
     assert (roles["e1"], roles["early"], roles["a"], roles["input"]) == ("branch", "output", "trunk", "input")
     assert report.node("early").params == 3 * 1 + 1
     assert report.node("raw").params == 10 * 1 + 1
+
+
+def test_trunk_layers_that_feed_no_head_are_warned_and_not_counted():
+    data = design([dense("a", 4), dense("b", 3), dense("c", 2)], heads=[{"name": "y", "branch_from": "a"}])
+    report = analyse(parse_design(data))
+    assert [as_tuple(p) for p in report.warnings] == [
+        ("trunk step 2 (Dense)", "'b' feeds no head, so Keras leaves it out of the model. "
+                                 "Branch a head from it or a later layer, or remove it."),
+        ("trunk step 3 (Dense)", "'c' feeds no head, so Keras leaves it out of the model. "
+                                 "Branch a head from it or a later layer, or remove it."),
+    ]
+    assert report.ok
+    assert report.total_params == (10 * 4 + 4) + (4 + 1)
+    assert [n.id for n in report.nodes if not n.used] == ["b", "c"]
+    assert "trunk step 2 (Dense) (unused)" in report.summary_text()
+    assert report.summary_text().splitlines()[-1] == "Total params: 49"
