@@ -34,13 +34,13 @@ BINARY_MAGIC = {
 SAVE_AS_CSV = "Open it in a spreadsheet and save it as CSV (comma-separated values, UTF-8)."
 
 
-def read_csv(data: bytes | str | Path, name: str = "upload.csv", max_bytes: int = MAX_BYTES,
+def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int = MAX_BYTES,
              on_junk: str = "missing") -> Dataset:
     """Read, check and profile a CSV file with a header row.
 
     Args:
         data: the file's bytes, a path, or CSV text (a str with a line break).
-        name: the file name to show to users.
+        name: the file name to show to users (default: the path's name, or "upload.csv").
         max_bytes: files larger than this are refused (a setting; 200 MB by default).
         on_junk: what to do with a few non-numbers in a mostly numeric column:
             ``"missing"`` treats them as missing and says so in ``Dataset.warnings``;
@@ -54,6 +54,7 @@ def read_csv(data: bytes | str | Path, name: str = "upload.csv", max_bytes: int 
         >>> [p.kind for p in ds.profile]
         ['numeric', 'binary']
     """
+    name = name or (Path(data).name if isinstance(data, (str, Path)) and not _is_text(data) else "upload.csv")
     source, size, label = _source(data, name)
     if size > max_bytes:
         raise DataError(f"{label} is {_size(size)}; the limit is {_size(max_bytes)}. "
@@ -89,9 +90,13 @@ def _size(n: int) -> str:
     return f"{n:,} bytes"
 
 
+def _is_text(data) -> bool:
+    return isinstance(data, str) and ("\n" in data or "\r" in data)
+
+
 def _source(data, name: str):
     """(a path or a bytes buffer for pandas, size in bytes, how to name it in messages)."""
-    if isinstance(data, str) and ("\n" in data or "\r" in data):
+    if _is_text(data):
         data = data.encode("utf-8")
     if isinstance(data, (bytes, bytearray, memoryview)):
         return io.BytesIO(data), len(data), f"the file {name!r}"

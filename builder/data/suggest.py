@@ -42,6 +42,12 @@ def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
     if dataset.kind == "tensor":
         return _tensor_design(dataset, base)
     targets = _check_targets(dataset, list(targets))
+    if inputs is None and base is not None:   # columns that base's other heads predict stay targets
+        kept = [h.target for h in base.heads if h.target in dataset.columns and h.target not in targets]
+        inputs = [c for c in dataset.default_inputs(targets) if c not in kept]
+        if not inputs:
+            raise DataError("no input columns are left once the targets are taken out. Choose at least one input "
+                            "column (numeric or categorical) besides the targets.")
     inputs = _check_inputs(dataset, targets, inputs)
     kinds = dict(kinds or {})
     unknown = sorted(set(kinds) - set(targets))
