@@ -1,10 +1,19 @@
 """Train page: training settings, Train and Stop, live progress and a loss curve per head."""
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from builder import DataError, DesignError, plots, runs
 from builder import state as session
 from builder.spec import OPTIMIZERS
+
+# Streamlit's legacy pages/ mode runs a URL such as /train directly, without app.py, on a freshly
+# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
+if not st.session_state.get("_shell_running"):
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+    st.stop()
 
 st.header("Train")
 state = st.session_state

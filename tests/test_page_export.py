@@ -9,14 +9,15 @@ from builder import parse_design, runs, template
 from builder.data import load_builtin
 from fake_engine import FakeService
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "export.py")
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/export.py"
 
 
 def _page(state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=30)
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    return at.run().switch_page(PAGE).run()
 
 
 def _downloads(at) -> dict[str, object]:

@@ -9,7 +9,8 @@ from builder import parse_design, runs, template
 from builder.data import load_builtin
 from fake_engine import FakeService
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "results.py")
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/results.py"
 MIXED = parse_design({
     "name": "mixed", "input": {"shape": [10]},
     "trunk": [{"type": "Dense", "id": "d", "units": 4}],
@@ -37,10 +38,10 @@ def _trained(design, n_runs=1) -> dict:
 
 
 def _page(state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=30)
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    return at.run().switch_page(PAGE).run()
 
 
 def test_before_any_run_it_says_train_first(service):

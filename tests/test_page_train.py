@@ -9,7 +9,8 @@ from builder import runs, template
 from builder.data import load_builtin
 from fake_engine import FakeService
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "train.py")
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/train.py"
 
 
 @pytest.fixture
@@ -20,11 +21,11 @@ def service(monkeypatch):
 
 
 def _page(design=None, dataset=True) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["design"] = design or template("seed-multi-regression")
     if dataset:
         at.session_state["dataset"] = load_builtin("seed-multi-regression", rows=60)
-    return at.run()
+    return at.run().switch_page(PAGE).run()
 
 
 def _button(at, key):
@@ -101,9 +102,9 @@ def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_servi
 
     dataset = load_builtin("penguins")
     design = runs.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["design"], at.session_state["dataset"] = design, dataset
-    at.run()
+    at.run().switch_page(PAGE).run()
     _button(at, "train_start").click().run()
     assert not at.exception
     handle = at.session_state["run"]
