@@ -5,6 +5,8 @@ server starting.  The training worker is warmed in the background after the
 page is drawn.
 """
 
+import gc
+import sys
 import threading
 
 import streamlit as st
@@ -65,6 +67,29 @@ def warm_training() -> threading.Thread:
     return thread
 
 
+@st.cache_resource(show_spinner=False)
+def heap_freezer() -> dict:
+    return {"modules": 0}
+
+
+def freeze_library_heap() -> None:
+    """Keep Streamlit's per-run clean-up cheap once TensorFlow is in this process.
+
+    After every run Streamlit calls ``keras.backend.clear_session()`` and
+    ``gc.collect(2)``; each walks TensorFlow's few million objects, about
+    250 ms here.  ``gc.freeze()`` moves the objects alive now (imported
+    libraries, mostly) out of the collector's sight, so both take
+    microseconds.  Done again only when many more modules have loaded.
+    """
+    if "keras" not in sys.modules:
+        return
+    seen = heap_freezer()
+    if len(sys.modules) > seen["modules"] + 100:
+        seen["modules"] = len(sys.modules)
+        gc.freeze()
+
+
+freeze_library_heap()
 sidebar()
 for problem in link_problems:
     st.error(problem)
