@@ -61,6 +61,34 @@ def split_for_fit(design: Design, split) -> tuple[Any, Any, Any]:
     return split.x, keras_targets(design, split.y), keras_targets(design, getattr(split, "sample_weight", None))
 
 
+def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False) -> dict:
+    """Keyword arguments for ``fit``/``evaluate``: numpy arrays as they are, or a tf.data pipeline.
+
+    Keras' own array adapter is fast but only takes numbers; table data has
+    category columns as byte strings, which go through ``tf.data`` instead, as
+    does any data under a tf.distribute strategy (Keras cannot distribute
+    numpy arrays across workers).
+    """
+    x, y, weights = split_for_fit(design, split)
+    arrays = list(x.values()) if isinstance(x, dict) else [x]
+    if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
+        return dict(x=x, y=y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle)
+    import tensorflow as tf
+
+    # Per-output weights as a tuple in head order: how Keras 3 pairs them with a list of outputs.
+    weights = tuple(weights) if isinstance(weights, list) else weights
+    y = tuple(y) if isinstance(y, list) else y
+    parts = (x, y) if weights is None else (x, y, weights)
+    ds = tf.data.Dataset.from_tensor_slices(parts)
+    if shuffle:
+        ds = ds.shuffle(min(max(_rows(split), 1), 10_000), seed=seed, reshuffle_each_iteration=True)
+    options = tf.data.Options()
+    # Each worker of a multi-worker run reads every row and keeps its share of each batch.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.batch(batch_size).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return dict(x=ds, shuffle=False)   # shuffled above
+
+
 def by_head(design: Design, predictions) -> dict[str, np.ndarray]:
     if not isinstance(predictions, (list, tuple)):
         predictions = [predictions]
@@ -148,7 +176,8 @@ class LiveCallback(keras.callbacks.Callback):
         self._check_stop()
 
     def on_train_batch_end(self, batch, logs=None):
-        step = batch + 1
+        # With steps_per_execution, Keras reports the last step the execution could have reached.
+        step = min(batch + 1, self.steps)
         now = time.monotonic()
         if not self.first_step_at:
             self.first_step_at, self.steps_at_first = now, self._done_steps(step)
@@ -232,8 +261,38 @@ def make_strategy(name: str | None):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        _fix_multiworker_reduce()
+        return strategy
     raise ValueError(f"strategy must be 'mirrored' or 'multiworker'. Received: strategy={name!r}")
+
+
+def _fix_multiworker_reduce() -> None:
+    """Keras 3.15 averages each step's scalar logs across workers with ``axis=0``, which a scalar has not.
+
+    TensorFlow then refuses the graph ("Invalid reduction dimension 0 for input
+    with 0 dimensions").  Average scalars over replicas without an axis instead;
+    everything else keeps Keras' own reduction.  Only a multi-worker CLI run
+    (its own process) installs this.
+    """
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import trainer
+
+    if getattr(trainer.reduce_per_replica, "_builder_fixed", False):
+        return
+    original = trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            def mean(v):
+                if isinstance(v, tf.distribute.DistributedValues):
+                    return strategy.reduce("MEAN", v, axis=None)
+                return v
+            return trainer.tree.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    reduce_per_replica._builder_fixed = True
+    trainer.reduce_per_replica = reduce_per_replica
 
 
 def target_scale(split) -> dict[str, float]:
@@ -251,15 +310,23 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
     gc.collect()
     keras.utils.set_random_seed(training.seed)
-    if steps_per_execution == "auto":
+    if strategy is not None:
+        # Collective ops inside Keras' multi-step while loop fail to run ("You must feed a value
+        # for placeholder tensor ... while/cond/Placeholder"); distributed runs go one step per call.
+        steps_per_execution = 1
+    elif steps_per_execution == "auto":
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
     with strategy.scope() if strategy is not None else nullcontext():
         model = build_model(design)
         # A per-head view of the splits still fits preprocessing on the full original splits.
         _fit_preprocessing(model, design, getattr(prepared, "source", prepared))
         compile_model(model, design, training, steps_per_execution=steps_per_execution)
-    x, y, weights = split_for_fit(design, prepared.train)
-    validation = split_for_fit(design, prepared.val) if _rows(prepared.val) else None
+    distributed = strategy is not None
+    train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed)
+    validation = None
+    if _rows(prepared.val):
+        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed)
+        validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
     callbacks = [live]
@@ -267,12 +334,26 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
             restore_best_weights=True))
+    if distributed:
+        _build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
-        model.fit(x, y, sample_weight=weights, validation_data=validation, batch_size=training.batch_size,
-                  epochs=training.epochs, verbose=0, callbacks=callbacks, shuffle=True)
+        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
     else:
         live.outcome.stopped = True
     return model, live.outcome
+
+
+def _build_before_distributing(model, strategy, dataset) -> None:
+    """Build metrics and optimizer state from one local batch before ``fit`` distributes the data.
+
+    Keras 3.15 otherwise builds them from the first *distributed* batch, which it
+    averages across workers with an all-reduce that MultiWorkerMirroredStrategy
+    rejects ("Attempt to convert a value (PerReplica...) to a Tensor").
+    """
+    batch = next(iter(dataset.take(1)))
+    with strategy.scope():
+        model._symbolic_build(data_batch=batch)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
 
 
 def _fit_preprocessing(model, design: Design, prepared) -> None:
@@ -297,7 +378,11 @@ def _rows(split) -> int:
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
     if not _rows(prepared.test):
         return {h.name: np.zeros((0, h.output.units), "float32") for h in design.heads}
-    return by_head(design, model.predict(prepared.test.x, batch_size=max(batch_size, 256), verbose=0))
+    args = fit_arguments(design, prepared.test, max(batch_size, 256), False, 0)
+    args.pop("sample_weight", None), args.pop("shuffle", None)
+    if args.pop("y", None) is None:    # a tf.data pipeline of (x, y, weights): predict reads only x
+        args["x"] = args["x"].map(lambda *parts: parts[0])
+    return by_head(design, model.predict(**args, verbose=0))
 
 
 def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
