@@ -20,11 +20,13 @@ _WHERE = {
     "read_csv": "csvio", "MAX_BYTES": "csvio",
     "profile_frame": "profile", "MAX_CATEGORIES": "profile",
     "suggest_design": "suggest", "head_for_target": "suggest", "target_kind": "suggest",
-    "prepare": "prepare", "Prepared": "prepare", "Split": "prepare", "fit_preprocessing": "prepare",
-    "model_inputs_from_frame": "prepare",
+    "prepare": "splits", "Prepared": "splits", "Split": "splits", "fit_preprocessing": "splits",
+    "model_inputs_from_frame": "splits",
     "save_builtin": "export",
 }
 
+# Module names differ from the names they export: importing a submodule sets it as an attribute of
+# this package, which would hide a function of the same name.
 __all__ = ["ColumnProfile", "Dataset", *sorted(_WHERE)]
 
 
