@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+from ..spec import METRICS
+
 EVENT_TYPES = ("queued", "started", "progress", "epoch", "finished", "stopped", "error")
 DONE_TYPES = ("finished", "stopped", "error")
+KNOWN_SUFFIXES = ("loss", *METRICS)
 
 
 def event(kind: str, run_id: str, **fields) -> dict:
@@ -43,12 +46,18 @@ def head_logs(logs: dict, heads: Iterable[str]) -> tuple[float | None, float | N
             else:
                 total = value
             continue
-        head = next((h for h in heads if name.startswith(h + "_")), None)
+        head = _owner(name, heads)
         if head is not None:
             per_head[head][prefix + name[len(head) + 1:]] = value
         elif len(heads) == 1:
             per_head[heads[0]][prefix + name] = value
     return total, val_total, per_head
+
+
+def _owner(name: str, heads: list[str]) -> str | None:
+    """The head a log name belongs to: heads "a" and "a_b" both prefix "a_b_loss"; the suffix decides."""
+    owners = [h for h in heads if name.startswith(h + "_") and name[len(h) + 1:] in KNOWN_SUFFIXES]
+    return max(owners, key=len, default=None)
 
 
 def flat_logs(total: float | None, val_total: float | None, per_head: dict[str, dict[str, float]]) -> dict[str, float]:
