@@ -56,9 +56,10 @@ def _subplots(titles: Sequence[str], height_per_row: int = 260):
     from plotly.subplots import make_subplots
 
     rows, columns = _grid(max(len(titles), 1))
+    # x is always the epoch (the page says so once); axis titles would collide with the next row's titles
     figure = make_subplots(rows=rows, cols=columns, subplot_titles=list(titles),
-                           horizontal_spacing=0.08, vertical_spacing=min(0.15, 0.4 / rows))
-    figure.update_layout(height=80 + height_per_row * rows, margin=dict(l=40, r=10, t=50, b=40),
+                           horizontal_spacing=0.08, vertical_spacing=min(0.18, 0.45 / rows))
+    figure.update_layout(height=80 + height_per_row * rows, margin=dict(l=40, r=10, t=50, b=20),
                          legend=dict(orientation="h", y=-0.12), uirevision="keep")   # zoom survives live updates
     return figure, columns
 
@@ -105,7 +106,6 @@ def loss_figure(heads: Sequence[str], series: Mapping, earlier: Iterable[tuple[s
         _line(figure, series, train_key, f"{panel} train", row, col, PALETTE[0], TRAIN_DASH, group="train")
         _line(figure, series, validation_key, f"{panel} validation", row, col, PALETTE[1], VALIDATION_DASH,
               group="validation")
-    figure.update_xaxes(title_text="epoch")
     return figure
 
 
@@ -128,7 +128,6 @@ def metric_figure(head_metrics: Mapping[str, Sequence[str]], series: Mapping):
                   row, col, color, TRAIN_DASH, group=f"{head}-{metric}")
             _line(figure, series, head_key(series, heads, head, metric, True), f"{head} {metric} validation",
                   row, col, color, VALIDATION_DASH, group=f"{head}-{metric}")
-    figure.update_xaxes(title_text="epoch")
     return figure
 
 
@@ -178,5 +177,4 @@ def runs_figure(heads: Sequence[str], runs: Sequence[tuple[str, Mapping]]):
             chosen, kind = (f"val_{key}", "validation") if f"val_{key}" in series else (key, "train")
             _line(figure, series, chosen, f"{label}: {panel} {kind}", *_position(i, columns), color,
                   TRAIN_DASH, group=label, show_legend=i == 0)
-    figure.update_xaxes(title_text="epoch")
     return figure

@@ -71,7 +71,7 @@ class LiveRun:
             self._points(event, x=self._fractional_epoch(), validation=False)
         elif kind == "epoch":
             self.state = "running"
-            self.step = self.steps
+            self.step = 0                 # the next epoch has not begun a step yet
             values = logs(event)
             self._points(event, x=float(self.epoch), validation=True, values=values)
             for key, value in values.items():
@@ -130,10 +130,12 @@ class LiveRun:
             return f"waiting for a free trainer{place}"
         if self.state == "error":
             return f"failed: {self.message}" if self.message else "failed"
-        current_epoch = min(self.epoch + (0 if self.done else 1), self.epochs) or 1
+        # Between epochs (step 0) the finished count is what a done run shows; mid-epoch, the one under way.
+        under_way = not self.done or self.step > 0
+        current_epoch = max(1, min(self.epoch + (1 if under_way else 0), self.epochs))
         parts = [self.phase] if self.phase else []
         parts.append(f"epoch {current_epoch}/{self.epochs}")
-        if self.steps:
+        if self.steps and (self.step or not self.done):
             parts.append(f"step {self.step}/{self.steps}")
         if self.state == "running" and self.eta is not None:
             parts.append(f"{format_seconds(self.eta)} left")

@@ -56,6 +56,7 @@ elif run.state != "error":
 
 # ------------------------------------------------------------- history
 st.subheader("Run history")
+st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
 heads = [h.name for h in run.design.heads]
 st.plotly_chart(plots.runs_figure(heads, [(r.label, plots.series_from_history(r.history)) for r in finished]),
                 key="runs_figure")

@@ -30,7 +30,16 @@ def test_progress_text_and_fraction_follow_the_run():
     assert live.progress_text() == "epoch 2/2 · step 3/4 · 12 s left"
     assert live.fraction() == pytest.approx(1.75 / 2)
     live.add({"type": "stopped", "message": ""})
-    assert live.done and live.progress_text() == "epoch 1/2 · step 3/4 · stopped"
+    assert live.done and live.progress_text() == "epoch 2/2 · step 3/4 · stopped"
+
+
+def test_between_epochs_the_next_epoch_starts_at_step_zero():
+    live = LiveRun(HEADS, 3)
+    live.add({"type": "epoch", "epoch": 1, "epochs": 3, "step": 7, "steps": 7, "eta": 2.0, "logs": {"loss": 1.0}})
+    assert live.progress_text() == "epoch 2/3 · step 0/7 · 2 s left"
+    assert live.fraction() == pytest.approx(1 / 3)
+    live.add({"type": "finished", "elapsed": 3.2})
+    assert live.progress_text() == "epoch 1/3 · finished in 3 s"
 
 
 def test_an_error_event_keeps_its_message():
