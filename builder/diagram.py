@@ -26,46 +26,41 @@ MESSAGE_WIDTH = 42
 
 def to_dot(report: Report, selected: str | None = None) -> str:
     """DOT text for the whole graph; ``selected`` is the id of the node to highlight."""
-    names = _Names(report.nodes)
-    children = Counter(names.parent_of(i) for i in range(len(report.nodes)))
+    graph = _Graph(report, selected)
     lines = [
         "digraph model {",
         '  graph [rankdir=TB, nodesep=0.25, ranksep=0.3, fontname="Helvetica", fontsize=11];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, margin="0.12,0.06"];',
         '  edge [color="#777777", arrowsize=0.7];',
     ]
-    trunk = [i for i, n in enumerate(report.nodes) if n.role in ("input", "trunk")]
-    lines += _cluster("trunk", "shared trunk", [i for i in trunk if report.nodes[i].role == "trunk"],
-                      report, names, children, selected)
-    for i in trunk:
-        if report.nodes[i].role == "input":
-            lines.append(_node_line(i, report.nodes[i], names, children, selected))
+    nodes = report.nodes
+    lines += [graph.node_line(i) for i, n in enumerate(nodes) if n.role == "input"]
+    lines += graph.cluster("trunk", "shared trunk", [i for i, n in enumerate(nodes) if n.role == "trunk"])
     for h, head in enumerate(report.design.heads):
-        members = [i for i, n in enumerate(report.nodes) if n.head == head.name and n.role in ("branch", "output")]
-        lines += _cluster(f"head_{h}", f"head {head.name}  ·  {head.loss} × {head.loss_weight:g}",
-                          members, report, names, children, selected)
-    for i in range(len(report.nodes)):
-        parent = names.parent_of(i)
-        if parent is not None:
-            lines.append(f"  n{parent} -> n{i};")
+        members = [i for i, n in enumerate(nodes) if n.head == head.name and n.role in ("branch", "output")]
+        lines += graph.cluster(f"head_{h}", f"head {head.name}", members)
+    lines += [f"  n{graph.parent_of(i)} -> n{i};" for i in range(len(nodes)) if graph.parent_of(i) is not None]
     lines.append("}")
     return "\n".join(lines)
 
 
-class _Names:
-    """Maps nodes to DOT names by position, resolving parents as ``validate._walk`` does.
+class _Graph:
+    """Nodes named by position (n0, n1...), with parents resolved as ``validate._walk`` does.
 
     Ids are not trusted to be unique (a design may still have that error), so
     DOT names are positions; a parent id is looked up first among the head's
     own earlier nodes, then among the input and trunk (first occurrence).
     """
 
-    def __init__(self, nodes: list[Node]):
-        self.nodes = nodes
+    def __init__(self, report: Report, selected: str | None):
+        self.nodes = report.nodes
+        self.selected = selected
+        self.losses = {h.name: f"{h.loss} × {h.loss_weight:g}" for h in report.design.heads}
         self.trunk_first: dict[str, int] = {}
-        for i, n in enumerate(nodes):
+        for i, n in enumerate(self.nodes):
             if n.role in ("input", "trunk"):
                 self.trunk_first.setdefault(n.id, i)
+        self.children = Counter(self.parent_of(i) for i in range(len(self.nodes)))
 
     def parent_of(self, i: int) -> int | None:
         node = self.nodes[i]
@@ -78,34 +73,27 @@ class _Names:
                     return j
         return self.trunk_first.get(node.parent)
 
+    def cluster(self, name: str, title: str, members: list[int]) -> list[str]:
+        if not members:
+            return []
+        return [f"  subgraph cluster_{name} {{",
+                f'    label="{_dot_escape(title)}"; style="rounded,dashed"; color="#9e9e9e"; fontsize=10;',
+                *("  " + self.node_line(i) for i in members), "  }"]
 
-def _cluster(name, title, members, report, names, children, selected) -> list[str]:
-    if not members:
-        return []
-    lines = [f"  subgraph cluster_{name} {{",
-             f'    label="{_dot_escape(title)}"; style="rounded,dashed"; color="#9e9e9e"; fontsize=10;']
-    lines += ["  " + _node_line(i, report.nodes[i], names, children, selected) for i in members]
-    lines.append("  }")
-    return lines
-
-
-def _node_line(i: int, node: Node, names: _Names, children: Counter, selected: str | None) -> str:
-    attrs = {"label": f"<{node_label(node, fork=children[i])}>", "fillcolor": f'"{FILL[node.role]}"'}
-    if node.role == "output":
-        attrs["shape"] = '"box"'
-        attrs["style"] = '"rounded,filled,bold"'
-    if node.problem:
-        attrs["fillcolor"] = f'"{ERROR_FILL}"'
-        attrs["color"] = f'"{ERROR_LINE}"'
-        attrs["penwidth"] = "2"
-    if selected is not None and node.id == selected:
-        attrs["color"] = f'"{SELECTED_LINE}"'
-        attrs["penwidth"] = "3.5"
-    body = ", ".join(f"{k}={v}" for k, v in attrs.items())
-    return f"  n{i} [{body}];"
+    def node_line(self, i: int) -> str:
+        node = self.nodes[i]
+        loss = self.losses.get(node.head, "") if node.role == "output" else ""
+        attrs = {"label": f"<{node_label(node, self.children[i], loss)}>", "fillcolor": f'"{FILL[node.role]}"'}
+        if node.role == "output":
+            attrs["style"] = '"rounded,filled,bold"'
+        if node.problem:
+            attrs.update(fillcolor=f'"{ERROR_FILL}"', color=f'"{ERROR_LINE}"', penwidth="2")
+        if self.selected is not None and node.id == self.selected:
+            attrs.update(color=f'"{SELECTED_LINE}"', penwidth="3.5")
+        return f"  n{i} [{', '.join(f'{k}={v}' for k, v in attrs.items())}];"
 
 
-def node_label(node: Node, fork: int = 0) -> str:
+def node_label(node: Node, fork: int = 0, loss: str = "") -> str:
     """An HTML-like label: bold type (and id), key parameters, shape and parameter count."""
     if node.id == INPUT_ID and node.role == "input":
         title = "<b>Input</b>"
@@ -116,6 +104,8 @@ def node_label(node: Node, fork: int = 0) -> str:
     rows = [title]
     if node.role == "output":
         rows.append(_h(f"Dense, {node.label}"))
+        if loss:
+            rows.append(_h(loss))
     elif node.label:
         rows.append(_h(node.label))
     shape = fmt_shape(node.shape) if node.shape else "?"

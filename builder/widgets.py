@@ -52,12 +52,11 @@ def widget_for(param: Param) -> Widget:
 
 
 def _float_step(param: Param) -> tuple[float, str]:
-    # Tiny constants (epsilon) need scientific notation; rates and weights read best with 2-3 decimals.
+    # %g shows 0.2, 0.001 and 1.6e-06 (a loss weight scaled to a target's variance) as they are;
+    # a fixed %.2f would show the last as 0.00 and invite overwriting it.
     if param.low is not None and 0 < param.low < 1e-3:
-        return 1e-4, "%.1e"
-    if (param.high or 0) > 10:
-        return 0.1, "%.2f"
-    return 0.05, "%.3f"
+        return 1e-4, "%g"
+    return (0.1 if (param.high or 0) > 10 else 0.05), "%g"
 
 
 def to_widget(param: Param, value: Any) -> Any:

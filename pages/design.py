@@ -196,13 +196,12 @@ def layer_editor(where: str, layer, index: int, count: int, node) -> None:
             with columns[n % len(columns)]:
                 draw_widget(widget_for(param), key, on_param, (key, where, layer.id, param))
         up, down, twin, remove = st.columns(4)
-        up.button("Up", key=keys("up", layer.id), icon=":material/arrow_upward:", disabled=index == 0,
+        up.button("Up", key=keys("up", layer.id), disabled=index == 0, width="stretch",
                   on_click=on_move, args=(where, layer.id, -1))
-        down.button("Down", key=keys("down", layer.id), icon=":material/arrow_downward:",
-                    disabled=index == count - 1, on_click=on_move, args=(where, layer.id, 1))
-        twin.button("Duplicate", key=keys("dup", layer.id), icon=":material/content_copy:",
+        down.button("Down", key=keys("down", layer.id), disabled=index == count - 1, width="stretch", on_click=on_move, args=(where, layer.id, 1))
+        twin.button("Duplicate", key=keys("dup", layer.id), width="stretch",
                     on_click=attempt, args=(state.duplicate_layer, ss, where, layer.id))
-        remove.button("Delete", key=keys("del", layer.id), icon=":material/delete:",
+        remove.button("Delete", key=keys("del", layer.id), width="stretch",
                       on_click=attempt, args=(state.delete_layer, ss, where, layer.id))
 
 
@@ -257,11 +256,11 @@ def head_editor(design, head, report) -> None:
         if head.layers:
             st.caption("Hidden layers of this branch (add more with 'Add to' in the palette)")
             layer_rows(head.name, head.layers, report)
-        columns = st.columns(3)
+        columns = [*st.columns(3), *st.columns([1, 2])]     # metrics get room for their chips
         for n, param in enumerate(HEAD_PARAMS):
             key = f"{base}.{param.name}"
             bind(key, to_widget(param, head_value(head, param.name)))
-            with columns[n % 3]:
+            with columns[n]:
                 draw_widget(widget_for(param), key, on_head_param, (key, head.name, param))
         for p in problems:
             (st.error if p.severity == "error" else st.warning)(p.message)

@@ -140,3 +140,15 @@ def test_a_damaged_url_shows_a_message(at):
     fresh.run()
     assert not fresh.exception and fresh.error
     assert fresh.session_state["design"] == state.scratch_design()
+
+
+def test_a_link_with_repeated_ids_still_renders(at):
+    from builder.spec import parse_design, to_url
+    twice = parse_design({"input": {"shape": [10]}, "heads": [{"name": "y"}, {"name": "y"}],
+                          "trunk": [{"type": "Dense", "id": "a"}, {"type": "Dense", "id": "a"}]})
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["d"] = to_url(twice)
+    fresh.run()
+    fresh.switch_page("pages/design.py").run()
+    assert not fresh.exception
+    assert any("already used" in e.value for e in fresh.error)
