@@ -156,8 +156,14 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     strata = _strata(*targets[stratify.name]) if stratify else None
     idx = split_indices(len(frame), seed, val, test, strata)
     _check_rows(len(idx[0]), len(frame))
-    columns = {names[c.name]: encode_column(frame[c.name], c) for c in design.input.columns}
-    splits = [_table_split(columns, targets, rows) for rows in idx]
+    splits = [Split({}, {}, {}, len(rows)) for rows in idx]
+    for column in design.input.columns:   # one column at a time: only one full-length copy is alive
+        values = encode_column(frame[column.name], column)
+        for split, rows in zip(splits, idx):
+            split.x[names[column.name]] = values[rows]
+    for split, rows in zip(splits, idx):
+        split.y.update({name: value[rows] for name, (value, _) in targets.items()})
+        split.sample_weight.update({name: weight[rows] for name, (_, weight) in targets.items()})
     return Prepared(design, *splits, kind="table", input_names=names,
                     stratified_on=stratify.name if stratify else None)
 
@@ -181,13 +187,6 @@ def _strata(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     labels = y.reshape(len(y), -1)
     labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
     return np.where(weight > 0, labels.astype(np.int64), -1)   # rows without the label form their own group
-
-
-def _table_split(columns: dict, targets: dict, rows: np.ndarray) -> Split:
-    x = {name: values[rows] for name, values in columns.items()}
-    y = {name: value[rows] for name, (value, _) in targets.items()}
-    weights = {name: weight[rows] for name, (_, weight) in targets.items()}
-    return Split(x, y, weights, len(rows))
 
 
 def encode_column(series, column) -> np.ndarray:
