@@ -20,24 +20,19 @@ state = st.session_state
 runs.sync(state)
 finished = runs.history(state)
 
-if not finished:
-    st.info("Train first: results on the held-out test split appear here after a run on the Train page.")
-    st.stop()
-
-# ------------------------------------------------------------- one run
-labels = [f"{r.label} ({r.state})" for r in finished]
-chosen = st.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__)
-run = finished[chosen]
-if run.state == "error":
-    st.error(run.message or "This run failed before it finished.")
-
-try:
-    per_head = runs.test_results(run.design, run.result)
-except (DesignError, DataError, ValueError) as e:
-    st.error(f"These results cannot be scored: {e}")
-    per_head = {}
-
-if per_head:
+def one_run(run) -> None:
+    """Each head of one run on the held-out test split."""
+    if run.state == "error":
+        st.error(run.message or "This run failed before it finished.")
+    try:
+        per_head = runs.test_results(run.design, run.result)
+    except (DesignError, DataError, ValueError) as e:
+        st.error(f"These results cannot be scored: {e}")
+        per_head = {}
+    if not per_head:
+        if run.state != "error":
+            st.info("This run has no test split to score (it may have been stopped before the end).")
+        return
     st.subheader("Each head on the test split")
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
         with tab:
@@ -51,19 +46,28 @@ if per_head:
                 right.dataframe(results.per_class_rows(result), hide_index=True)
             else:
                 st.plotly_chart(plots.scatter_figure(result), key=f"scatter_{name}")
-elif run.state != "error":
-    st.info("This run has no test split to score (it may have been stopped before the end).")
 
-# ------------------------------------------------------------- history
-st.subheader("Run history")
-st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
-heads = [h.name for h in run.design.heads]
-st.plotly_chart(plots.runs_figure(heads, [(r.label, plots.series_from_history(r.history)) for r in finished]),
-                key="runs_figure")
-for before, after in zip(finished, finished[1:]):
-    changes = results.design_changes(before.design, after.design)
-    with st.expander(f"{before.label} -> {after.label}: {len(changes)} change(s)", expanded=after is run):
-        st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
+
+def run_history(finished, run) -> None:
+    """Earlier runs' curves together, and what changed in the design from each run to the next."""
+    st.subheader("Run history")
+    st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
+    heads = [h.name for h in run.design.heads]
+    st.plotly_chart(plots.runs_figure(heads, [(r.label, plots.series_from_history(r.history)) for r in finished]),
+                    key="runs_figure")
+    for before, after in zip(finished, finished[1:]):
+        changes = results.design_changes(before.design, after.design)
+        with st.expander(f"{before.label} -> {after.label}: {len(changes)} change(s)", expanded=after is run):
+            st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
+
+
+if finished:
+    labels = [f"{r.label} ({r.state})" for r in finished]
+    chosen = st.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__)
+    one_run(finished[chosen])
+    run_history(finished, finished[chosen])
+else:
+    st.info("Train first: results on the held-out test split appear here after a run on the Train page.")
 
 # ------------------------------------------------------------- sharing
 st.subheader("Does sharing help?")

@@ -61,8 +61,12 @@ class FakeHandle:
     stopped: bool = False
     status: str = "queued"
     result: object = None
+    fail_with: str = ""
 
     def poll(self) -> list[dict]:
+        if self.fail_with and self.status != "error":
+            self.status = "error"
+            return [{"type": "started", "epochs": 2}, {"type": "error", "message": self.fail_with}]
         if self.stopped and self.status not in ("finished", "stopped"):
             self.scripted = [{"type": "stopped"}]
         batch, self.scripted = self.scripted[:self.per_poll], self.scripted[self.per_poll:]
@@ -95,8 +99,9 @@ class FakeService:
     per_poll: int = 3
     model_path: str | None = None
     submitted: list = field(default_factory=list)
+    fail_with: str = ""
 
     def submit(self, design, data, training=None, kind="train", **_):
-        handle = FakeHandle(design, kind, events_for(design), self.per_poll, self.model_path)
+        handle = FakeHandle(design, kind, events_for(design), self.per_poll, self.model_path, fail_with=self.fail_with)
         self.submitted.append(handle)
         return handle

@@ -85,3 +85,23 @@ def test_does_sharing_help_compares_multi_and_single_task(service):
     table = at.dataframe[-1].value
     assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "better"}
     assert set(table["head"]) == {"price", "kind"}
+
+
+@pytest.fixture
+def real_service():
+    """The real training service (worker processes), shut down after the test."""
+    # Kept for the rest of the session (other tests reuse its warm worker); it shuts down at exit.
+    return runs.service()
+
+
+def test_the_real_engine_answers_does_sharing_help(real_service):
+    design = runs.with_training(template("seed-multi-regression"), {"epochs": 1}, {})
+    dataset = load_builtin("seed-multi-regression", rows=300)
+    at = _page({"design": design, "dataset": dataset})
+    next(b for b in at.button if b.key == "sharing_start").click().run()
+    assert at.session_state["sharing"].wait(timeout=120), at.session_state["sharing"].status_text()
+    at.run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert set(table["head"]) == {"output1", "output2", "output3"}
+    assert "n/a" not in set(table["single-task"])

@@ -77,6 +77,26 @@ def test_a_finished_run_lands_in_the_history(service):
     assert any("finished" in p.proto.text for p in at.get("progress"))
 
 
+def test_leaving_the_page_and_coming_back_shows_the_run(service):
+    at = _page()
+    _button(at, "train_start").click().run()
+    at.switch_page("pages/design.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "epoch" in at.get("progress")[0].proto.text
+    assert not _button(at, "train_stop").disabled
+
+
+def test_a_diverged_run_names_the_head_without_a_traceback(service):
+    service.fail_with = "head 'output2' diverged (its loss became NaN) at epoch 1. Lower the learning rate"
+    at = _page()
+    _button(at, "train_start").click().run()
+    at.run()
+    assert not at.exception
+    assert any("head 'output2' diverged" in e.value for e in at.error)
+    assert at.session_state["runs"][-1].state == "error"
+
+
 def test_without_a_dataset_train_is_disabled_with_a_hint(service):
     at = _page(dataset=False)
     assert _button(at, "train_start").disabled
@@ -92,9 +112,8 @@ def test_a_design_error_is_shown_not_raised(service):
 @pytest.fixture
 def real_service():
     """The real training service (worker processes), shut down after the test."""
-    yield runs.service()
-    runs.service().shutdown()
-    runs._service = None
+    # Kept for the rest of the session (other tests reuse its warm worker); it shuts down at exit.
+    return runs.service()
 
 
 def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_service):
