@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import keyword
+import reprlib
 import zlib
 from typing import Annotated, Any, Literal, Union
 
@@ -268,8 +269,15 @@ _KIND_WORDS = {
 
 
 def _received(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:   # a deeply nested object handed in as a dict, not as JSON text
+        text = _SHALLOW.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_SHALLOW = reprlib.Repr()
+_SHALLOW.maxlevel = 8
 
 
 def _location(loc: tuple, data: dict) -> tuple[str, str | None, str | None]:

@@ -105,11 +105,30 @@ def test_ten_thousand_layers_are_refused_by_count():
     assert problem.message == "trunk has 10,000 items; the limit is 200. Remove some to fit the limit."
 
 
-@pytest.mark.parametrize("junk", ["[" * 100_000, '{"a":' * 100_000, "[" * 900 + "]" * 900])
-def test_deeply_nested_junk(junk):
-    problem = only_problem(junk)
-    assert problem.location == "design"
-    assert "nested too deeply" in problem.message or "must be a JSON object" in problem.message
+TOO_DEEP = ("the JSON is nested too deeply to be a design. "
+            "Upload a file saved by this app or written by `python -m builder template`.")
+
+
+@pytest.mark.parametrize("junk, message", [
+    ("[" * 100_000, TOO_DEEP),
+    ('{"a":' * 100_000, TOO_DEEP),
+    ("[" * 100_000 + "]" * 100_000, TOO_DEEP),
+    ("[" * 500 + "]" * 500, "a design must be a JSON object with input, trunk and heads. Received: list."),
+])
+def test_deeply_nested_junk(junk, message):
+    assert as_pair(only_problem(junk)) == ("design", message)
+
+
+def test_deeply_nested_junk_in_a_layer():
+    layer = '{"type": "Dense", "id": "d", "units": ' + "[" * 500 + "]" * 500 + "}"
+    text = '{"input": {"shape": [3]}, "trunk": [' + layer + '], "heads": [{"name": "y"}]}'
+    problem = only_problem(text)
+    assert problem.location == "trunk step 1 (Dense)"
+    assert problem.message.startswith("units must be a whole number. Received: units=[[[[")
+
+
+def as_pair(problem) -> tuple[str, str]:
+    return problem.location, problem.message
 
 
 def test_nested_junk_inside_a_field():
@@ -273,3 +292,18 @@ def test_assignment_is_validated_too():
 def test_number_with_thousands_of_digits():
     problem = only_problem('{"input": {"shape": [' + "9" * 5000 + "]}}")
     assert problem.message.startswith("this is not valid JSON (a number in it has thousands of digits). ")
+
+
+def test_deeply_nested_python_objects_handed_in_as_a_dict():
+    junk: list = []
+    for _ in range(100_000):
+        junk = [junk]
+    for data, location, start in [
+        (minimal(name=junk), "design", "name must be text. Received: name=[[[[[[[[["),
+        (minimal(trunk=[{"type": "Dense", "id": "d", "units": junk}]), "trunk step 1 (Dense)",
+         "units must be a whole number. Received: units=[[[[[[[[["),
+        (minimal(input=junk), "input", "input kind must be 'tensor' or 'table'. Received: [[[[[[[[["),
+    ]:
+        problem = only_problem(data)
+        assert problem.location == location
+        assert problem.message.startswith(start)
