@@ -6,6 +6,7 @@ page is drawn.
 """
 
 import gc
+import os
 import sys
 import threading
 
@@ -47,20 +48,16 @@ def sidebar() -> None:
 
 @st.cache_resource(show_spinner=False)
 def warm_training() -> threading.Thread:
-    """Start the training service's warm-up once per server, off the script thread.
+    """Start the training service (its worker imports TensorFlow) once per server, off the script thread.
 
-    Importing TensorFlow takes seconds; doing it in a thread keeps every page
-    render fast, and the worker is ready by the time someone presses Train.
+    Importing TensorFlow takes seconds; the worker process does it while the
+    user looks at the first page, so it is ready by the time they press Train.
+    The service itself is the server-wide one the Train page uses.
     """
     def warm() -> None:
-        try:
-            import builder.train as train
-        except ImportError:
-            return
-        service = getattr(train, "service", None)
-        service = service() if callable(service) and not hasattr(service, "warm") else service
-        if hasattr(service, "warm"):
-            service.warm()
+        from builder import runs
+
+        runs.service()
 
     thread = threading.Thread(target=warm, name="warm-training", daemon=True)
     thread.start()
@@ -105,4 +102,5 @@ if (builtin := ss.get(state.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) !=
     st.query_params[DATA_PARAM] = builtin     # uploads stay out of the URL: only built-ins can be reloaded
 elif not builtin and DATA_PARAM in st.query_params:
     del st.query_params[DATA_PARAM]
-warm_training()
+if os.environ.get("BUILDER_WARM_TRAINING", "1") != "0":     # tests and benchmarks of the UI turn it off
+    warm_training()

@@ -17,6 +17,7 @@ Prints a markdown table. Usage: ``.venv/bin/python benchmarks/bench_ui.py``.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,8 @@ def timed(run) -> float:
 
 
 def edit_times() -> dict[str, float]:
+    # No background training worker here: its TensorFlow import would compete for the CPU being timed.
+    os.environ["BUILDER_WARM_TRAINING"] = "0"
     design = big_design()
     assert sum(1 for _ in design.all_layers()) == 30 and len(design.heads) == 4
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -4,10 +4,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def no_training_worker(monkeypatch):
+    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
+    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
 
 
 def sidebar_text(at) -> str:

@@ -11,6 +11,12 @@ from builder.templates import TEMPLATE_NAMES
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
+@pytest.fixture(autouse=True)
+def no_training_worker(monkeypatch):
+    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
+    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
+
+
 @pytest.fixture
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30).run()
