@@ -206,3 +206,10 @@ def test_cli_data_writes_csv_and_npz(tmp_path):
 def test_cli_data_wrong_suffix_exits_2(tmp_path, capsys):
     assert main(["data", "seed-image-class-reg", "--out", str(tmp_path / "i.csv")]) == 2
     assert "use a name ending in .npz" in capsys.readouterr().err
+
+
+def test_long_text_values_are_not_categories_or_classes():
+    ds = read_csv(("a,b,c\n" + "".join(f"{i % 5},{'x' * 250 if i % 2 else 'y'},{i % 3}\n" for i in range(40))).encode())
+    assert ds.column("b").kind == "text" and ds.column("b").role == "ignore"
+    with pytest.raises(DataError, match=r"target 'b' has class names longer than 200 characters"):
+        suggest_design(ds, ["b"])

@@ -13,6 +13,7 @@ from .dataset import ColumnProfile
 
 MAX_CATEGORIES = 50        # more distinct values than this is not a category (and not a class target)
 SAMPLE_ROWS = 20_000       # rows used for guesses about text columns
+MAX_VALUE_LENGTH = 200     # longest category value a design may hold
 MOSTLY = 0.9               # a text column whose sample is >= 90% numbers is numeric with junk
 ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|key|index)([^a-z]|$)", re.IGNORECASE)
 DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
@@ -78,6 +79,9 @@ def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
     if distinct == 1:
         return ColumnProfile(name, "categorical", missing, 1, f"constant: every value is {_first(series)!r}, "
                              "so it carries no information and is left out", "ignore")
+    if _has_long_values(series):
+        return ColumnProfile(name, "text", missing, distinct, f"free text: some values are longer than "
+                             f"{MAX_VALUE_LENGTH} characters, too long for a category; left out", "ignore")
     if distinct == 2:
         return _categorical(name, series, missing, "binary")
     rarely_repeats = distinct > 0.5 * present and present >= 20
@@ -91,6 +95,11 @@ def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
                              "so values rarely repeat and there is nothing to learn from; left out", "ignore")
     return ColumnProfile(name, "text", missing, distinct, f"too many categories: {distinct:,} different values, "
                          f"more than the {MAX_CATEGORIES} a category may have; left out", "ignore")
+
+
+def _has_long_values(series) -> bool:
+    # A design stores category values, each at most 200 characters; longer ones are text.
+    return bool((series.dropna().astype(str).str.len() > MAX_VALUE_LENGTH).any())
 
 
 def _looks_like_prose(series) -> bool:

@@ -313,7 +313,7 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
 
 
 def _set_normalization(layer, values: np.ndarray) -> None:
-    present = values[~np.isnan(values)].astype(np.float64)
+    present = values[np.isfinite(values)].astype(np.float64)   # missing (and infinite) values do not count
     mean, var = (float(present.mean()), float(present.var())) if len(present) else (0.0, 1.0)
     layer.adapt_mean.assign(np.full(layer.adapt_mean.shape, mean, np.float32))
     layer.adapt_variance.assign(np.full(layer.adapt_variance.shape, var if var > 0 else 1.0, np.float32))

@@ -17,6 +17,7 @@ from .dataset import INPUT_KINDS, ColumnProfile, Dataset
 from .profile import MAX_CATEGORIES
 
 MAX_NAME_LENGTH = 200
+MAX_INPUT_COLUMNS = 1000      # TableInput's limit
 DEFAULT_TRUNK = (("dense_1", 64), ("dense_2", 32))
 
 
@@ -141,6 +142,9 @@ def head_for_target(dataset: Dataset, target: str, kind: str | None = None, name
         return Head(name=name, output=Output(units=1, activation="linear"), loss="mse", metrics=["mae"],
                     target=target, kind=kind, loss_weight=_balancing_weight(dataset.frame[target]))
     classes = sorted(profile.values)     # label i is classes[i]; for binary, 1 is the later in text order
+    if any(len(c) > MAX_NAME_LENGTH for c in classes):
+        raise DataError(f"target {target!r} has class names longer than {MAX_NAME_LENGTH} characters, which looks "
+                        "like free text rather than classes. Choose a column of short labels.")
     if kind == "binary":
         return Head(name=name, output=Output(units=1, activation="sigmoid"), loss="binary_crossentropy",
                     metrics=["accuracy", "auc"], target=target, kind=kind, classes=classes)
@@ -198,6 +202,9 @@ def _check_inputs(dataset: Dataset, targets: list[str], inputs: list[str] | None
     if not inputs:
         raise DataError("no input columns are left once the targets are taken out. Choose at least one input "
                         "column (numeric or categorical) besides the targets.")
+    if len(inputs) > MAX_INPUT_COLUMNS:
+        raise DataError(f"{len(inputs):,} input columns were chosen; a design takes at most {MAX_INPUT_COLUMNS:,}. "
+                        "Choose the columns that matter, or reduce the file's columns first.")
     return inputs
 
 
