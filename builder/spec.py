@@ -293,7 +293,7 @@ def _location(loc: tuple, data: dict) -> tuple[str, str | None, str | None]:
         j = loc[1]
         raw_head = _get(data, "heads", j)
         name = raw_head.get("name") if isinstance(raw_head, dict) and isinstance(raw_head.get("name"), str) else None
-        head_words = f"head {name!r}" if name else f"head {j + 1}"
+        head_words = f"head {_received(name)}" if name else f"head {j + 1}"   # cut: a name may be huge
         if loc[2:3] == ["layers"] and len(loc) >= 4 and isinstance(loc[3], int):
             raw = _get(raw_head, "layers", loc[3]) if isinstance(raw_head, dict) else None
             type_name = loc[4] if len(loc) > 4 and loc[4] in REGISTRY else _raw_type(raw)
@@ -350,6 +350,8 @@ def _problem(err: dict, data: dict) -> Problem:
         msg = f"{label}must be one of {ctx.get('expected')}.{got}"
     elif kind == "extra_forbidden":
         msg = f"unknown setting {name!r}. {_allowed(err['loc'], data)}"
+    elif kind == "invalid_key":   # only from Python callers: JSON keys are always text
+        msg = f"setting names must be text. Received: {_received(value)}."
     elif kind == "missing":
         msg = f"{label}is missing. Add it to the design."
     elif kind == "union_tag_invalid":

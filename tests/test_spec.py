@@ -307,3 +307,11 @@ def test_deeply_nested_python_objects_handed_in_as_a_dict():
         problem = only_problem(data)
         assert problem.location == location
         assert problem.message.startswith(start)
+
+
+def test_keys_that_are_not_text():
+    problems = problems_of({"input": {"shape": [3]}, "heads": [{"name": "y", 7: 1}], (1, 2): 5})
+    assert [as_pair(p) for p in problems] == [
+        ("head 'y'", "setting names must be text. Received: 7."),
+        ("design", "setting names must be text. Received: (1, 2)."),
+    ]
