@@ -5,7 +5,6 @@ Drives Debian's Chromium through Playwright against ``streamlit run app.py``
 missing).  Saves a screenshot of every page into docs/screenshots/ for the README.
 """
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from browser_support import ROOT, app_url, browser, goto, page, wait_idle  # noqa: F401  (fixtures)
