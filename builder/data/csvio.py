@@ -50,9 +50,9 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
         DataError: one message saying what is wrong with the file and what to do.
 
     Example:
-        >>> ds = read_csv(b"a,b\\n1,x\\n2,y\\n")
-        >>> [p.kind for p in ds.profile]
-        ['numeric', 'binary']
+        >>> ds = read_csv(b"size,colour\\n1.5,red\\n2.5,blue\\n4.0,red\\n")
+        >>> [(p.name, p.kind) for p in ds.profile]
+        [('size', 'numeric'), ('colour', 'binary')]
     """
     name = name or (Path(data).name if isinstance(data, (str, Path)) and not _is_text(data) else "upload.csv")
     source, size, label = _source(data, name)
