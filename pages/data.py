@@ -157,4 +157,6 @@ dataset = ss.get(state.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)
+    for warning in getattr(dataset, "warnings", []):      # what the reader fixed or guessed
+        st.warning(warning)
     (tensor_view if dataset.kind == "tensor" else table_view)(dataset)
