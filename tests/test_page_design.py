@@ -37,8 +37,19 @@ def summary_rows(at) -> list[str]:
     return list(at.dataframe[0].value["layer"])
 
 
+def diagram(at) -> str:
+    """The DOT text the page handed to st.graphviz_chart."""
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def diagram_nodes(at) -> int:
+    return sum(1 for line in diagram(at).splitlines() if line.strip().startswith("n") and "label=" in line)
+
+
 def test_build_a_two_head_model_from_scratch_then_undo(at):
+    assert diagram_nodes(at) == 2                      # input and the one output
     at.button(key="add.Dense").click().run()
+    assert diagram_nodes(at) == 3 and "dense_1" in diagram(at)
     at.number_input(key="layer.dense_1.units").set_value(64).run()
     at.button(key="head.add").click().run()
     at.selectbox(key="head.output2.branch").set_value("dense_1").run()
@@ -51,6 +62,7 @@ def test_build_a_two_head_model_from_scratch_then_undo(at):
     assert summary_rows(at) == ["input", "dense_1", "output1", "output2"]
     assert metric(at, "Total parameters") == f"{10 * 64 + 64 + 2 * 65:,}"
     assert metric(at, "Design") == "valid"
+    assert diagram_nodes(at) == 4 and "fork: 2 branches" in diagram(at)
 
     at.button(key="undo").click().run()
     assert design(at).head("output2").loss == "mse"
