@@ -19,7 +19,7 @@ run: install
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests
 
 bench: install
 	$(PY) benchmarks/run_all.py
