@@ -11,7 +11,7 @@ from builder import template
 from builder.build import build_model, compile_model
 from builder.codegen import to_python, variable_names
 from builder.registry import REGISTRY, ShapeProblem
-from builder.spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS, parse_design
+from builder.spec import LOSSES, METRICS, OPTIMIZERS, OUTPUT_ACTIVATIONS, parse_design
 from builder.templates import TEMPLATE_NAMES
 from builder.validate import analyse
 
@@ -38,13 +38,22 @@ def fingerprint(model) -> dict:
     }
 
 
-def assert_same_model(keras, design):
+def assert_same_model(keras, design) -> dict:
+    """Run the generated code and ``build_model`` + ``compile_model``; both must agree in everything."""
     keras.backend.clear_session()
-    built = fingerprint(build_model(design))
+    model = build_model(design)
+    compile_model(model, design)
+    built = fingerprint(model) | {"compile": compiled(model)}
     keras.backend.clear_session()
-    generated = fingerprint(run_code(to_python(design, compile=False)))
+    model = run_code(to_python(design))
+    generated = fingerprint(model) | {"compile": compiled(model)}
     assert generated == built
     return built
+
+
+def compiled(model) -> dict:
+    config = model.get_compile_config()
+    return {key: config[key] for key in ("loss", "loss_weights", "metrics", "optimizer")}
 
 
 # ------------------------------------------------------------------ templates
@@ -57,15 +66,8 @@ def test_template_code_builds_the_same_model(keras, name):
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_template_code_compiles_with_a_loss_per_head(keras, name):
-    design = template(name)
-    model = run_code(to_python(design))
-    keras.backend.clear_session()
-    expected = build_model(design)
-    compile_model(expected, design)
-    generated, wanted = model.get_compile_config(), expected.get_compile_config()
-    for key in ("loss", "loss_weights", "metrics"):
-        assert generated[key] == wanted[key], key
-    assert generated["optimizer"]["class_name"] == wanted["optimizer"]["class_name"]
+    built = assert_same_model(keras, template(name))
+    assert built["compile"]["loss"] == {head.name: head.loss for head in template(name).heads}
 
 
 def test_code_reads_like_the_reference_document():
@@ -204,8 +206,10 @@ def designs(draw):
             "loss": draw(st.sampled_from(LOSSES)), "loss_weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
             "metrics": draw(st.lists(st.sampled_from(METRICS), max_size=2, unique=True)),
         })
+    training = {"optimizer": draw(st.sampled_from(OPTIMIZERS)),
+                "learning_rate": draw(st.sampled_from([0.1, 0.001, 3e-4]))}
     return {"name": "random", "input": {"shape": list(shape)}, "trunk": [layer for layer, _ in trunk],
-            "heads": heads}
+            "heads": heads, "training": training}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
