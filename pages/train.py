@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from builder import DataError, DesignError, plots, runs
+from builder import DataError, DesignError, runs
 from builder import state as session
 from builder.spec import OPTIMIZERS
 
@@ -89,13 +89,11 @@ def live_view():
     show_earlier = st.checkbox("Show earlier runs", value=True, key="train_show_earlier") if earlier else False
     st.caption("Loss per head and the weighted total, by epoch: solid lines training, dashed validation"
                + (", dotted earlier runs." if show_earlier else "."))
-    st.plotly_chart(plots.loss_figure(current.heads, current.series, earlier if show_earlier else ()),
-                    key="train_loss_figure")
-    if current.design is not None:
-        metrics = plots.metric_figure({h.name: h.metrics for h in current.design.heads}, current.series)
-        if metrics is not None:
-            st.caption("Each head's metrics, by epoch: solid training, dashed validation.")
-            st.plotly_chart(metrics, key="train_metric_figure")
+    loss_figure, metric_figure = runs.live_figures(state, current, earlier if show_earlier else [])
+    st.plotly_chart(loss_figure, key="train_loss_figure")
+    if metric_figure is not None:
+        st.caption("Each head's metrics, by epoch: solid training, dashed validation.")
+        st.plotly_chart(metric_figure, key="train_metric_figure")
     if active and current.done:
         st.rerun()       # the run has just ended: enable Train again and stop polling
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from builder.plots import (
-    TOTAL, confusion_figure, loss_figure, metric_figure, runs_figure, scatter_figure, series_from_history,
+    TOTAL, confusion_figure, loss_figure, metric_figure, refresh, runs_figure, scatter_figure, series_from_history,
 )
 from builder.results import classification_metrics, regression_metrics
 
@@ -92,3 +92,18 @@ def test_runs_figure_draws_each_run_per_head():
     names = [t.name for t in figure.data]
     assert names.count("run 2: sex validation") == 1
     assert len(figure.data) == 2 * (len(HEADS) + 1)
+
+
+def test_a_live_figure_has_every_curve_from_the_start_and_refresh_fills_them():
+    figure = loss_figure(HEADS, {}, live=True)
+    assert len(figure.data) == 2 * (len(HEADS) + 1)
+    assert all(len(t.x) == 0 for t in figure.data)
+    refresh(figure, {"sex_loss": ([0.5, 1.0], [0.9, 0.8]), "val_loss": ([1.0], [2.0])})
+    sex = next(t for t in figure.data if t.name == "sex train")
+    total = next(t for t in figure.data if t.name == f"{TOTAL} validation")
+    assert list(sex.x) == [0.5, 1.0] and list(total.y) == [2.0]
+
+
+def test_a_live_one_head_figure_uses_the_engine_prefixed_keys():
+    figure = loss_figure(["price"], {}, live=True)
+    assert [t.meta for t in figure.data] == ["price_loss", "val_price_loss", "loss", "val_loss"]

@@ -98,3 +98,17 @@ def test_sharing_rows_compare_multi_and_single_task(monkeypatch):
     mae = next(r for r in rows if r["head"] == "output1" and r["metric"] == "MAE")
     assert mae["multi-task"] == "0" and mae["better"] == "multi-task"
     assert runs.history(state) == []       # comparisons are not part of the run history
+
+
+def test_live_figures_are_built_once_per_run_and_refreshed_with_new_points():
+    state = {}
+    live = LiveRun(HEADS, 2, design=DESIGN)
+    events = events_for(DESIGN, epochs=2, steps=4)
+    live.add_all(events[:2])
+    first, metrics = runs.live_figures(state, live, [])
+    live.add_all(events[2:])
+    again, _ = runs.live_figures(state, live, [])
+    assert again is first
+    output1 = next(t for t in again.data if t.name == "output1 train")
+    assert list(output1.x) == [0.5, 1.0, 1.5, 2.0]
+    assert metrics is not None                     # the template's heads each track mae
