@@ -156,3 +156,17 @@ def test_head_logs_handles_one_and_several_heads():
     total, val, heads = head_logs({"loss": 3.0, "a_loss": 1.0, "a_b_loss": 2.0, "val_a_b_loss": 4.0}, ["a", "a_b"])
     assert heads == {"a": {"loss": 1.0}, "a_b": {"loss": 2.0, "val_loss": 4.0}}
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 22)] == ["1st", "2nd", "3rd", "4th", "11th", "22nd"]
+
+
+def test_a_worker_that_grew_too_large_is_replaced(monkeypatch):
+    # Every run exceeds a 0 MB allowance, so each worker retires after one run and a fresh one takes over.
+    monkeypatch.setenv("BUILDER_WORKER_RECYCLE_MB", "-1")
+    svc = TrainingService(max_concurrent=1).warm()
+    try:
+        design = template("seed-multi-regression")
+        runs = [svc.submit(design, regression_data(), tiny(design, epochs=1)) for _ in range(2)]
+        for handle in runs:
+            finish(handle)
+            assert handle.status == "finished", handle.error
+    finally:
+        svc.shutdown()

@@ -35,7 +35,8 @@ ShouldStop = Callable[[], bool]
 PROGRESS_EVERY_S = 0.5          # two updates a second: the page promises at least one
 MAX_STEPS_PER_EXECUTION = 32
 TARGET_EXECUTION_S = 0.25       # one graph call should take about this long at most
-ASSUMED_FLOPS_PER_S = 20e9      # a cautious figure for one CPU worker; a GPU is far faster
+ASSUMED_FLOPS_PER_S = 20e9      # a cautious figure for one CPU worker
+ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, not arithmetic
 
 
 # ------------------------------------------------------------ data for fit
@@ -116,10 +117,17 @@ def flops_per_sample(design: Design) -> float:
 
 def choose_steps_per_execution(design: Design, batch_size: int) -> int:
     """As many batches per graph call as fit in TARGET_EXECUTION_S, between 1 and 32."""
-    step_s = 3.0 * flops_per_sample(design) * batch_size / ASSUMED_FLOPS_PER_S   # forward + backward
+    speed = ASSUMED_GPU_FLOPS_PER_S if _has_gpu() else ASSUMED_FLOPS_PER_S
+    step_s = 3.0 * flops_per_sample(design) * batch_size / speed   # forward + backward
     if step_s <= 0:
         return MAX_STEPS_PER_EXECUTION
     return int(max(1, min(MAX_STEPS_PER_EXECUTION, TARGET_EXECUTION_S // step_s)))
+
+
+def _has_gpu() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 # ------------------------------------------------------------- callback
@@ -357,11 +365,10 @@ def _build_before_distributing(model, strategy, dataset) -> None:
 
 
 def _fit_preprocessing(model, design: Design, prepared) -> None:
-    from ..spec import TableInput
+    """Input statistics and regression output scale from the training split (``builder.data``)."""
+    from ..data import Prepared, fit_preprocessing
 
-    if isinstance(design.input, TableInput):
-        from ..data import fit_preprocessing
-
+    if isinstance(prepared, Prepared):
         fit_preprocessing(model, design, prepared)
 
 

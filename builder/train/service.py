@@ -185,7 +185,8 @@ class RunHandle:
 
 def _light(ev: dict) -> dict:
     """The event without its bulky arrays (those live on handle.result)."""
-    return {k: v for k, v in ev.items() if k not in ("test_predictions", "test_targets", "test_weights", "sharing")}
+    return {k: v for k, v in ev.items()
+            if k not in ("test_predictions", "test_targets", "test_weights", "sharing", "worker_retiring")}
 
 
 @dataclass
@@ -340,11 +341,14 @@ class TrainingService:
     # ----------------------------------------------------------- router
     def _route(self) -> None:
         """Background thread: deliver worker events to handles; notice finished runs and dead workers."""
+        last_check = time.monotonic()
         while not self._closed:
+            if time.monotonic() - last_check > 1.0:   # even while events stream, look for dead workers
+                self._reap_dead()
+                last_check = time.monotonic()
             try:
                 ev = self._events.get(timeout=0.25)
             except queue.Empty:
-                self._reap_dead()
                 continue
             except (EOFError, OSError):
                 return
@@ -357,6 +361,8 @@ class TrainingService:
                     continue
                 handle._deliver(ev)
                 if ev["type"] in DONE_TYPES:
+                    if ev.get("worker_retiring"):
+                        self._retire(handle)
                     self._release(handle)
 
     def _mark_ready(self, worker_id: int) -> None:
@@ -367,12 +373,20 @@ class TrainingService:
                     w.run.status = "running"
         self._schedule()
 
+    def _retire(self, handle: RunHandle) -> None:
+        """The worker that ran ``handle`` is exiting to give back memory; forget it."""
+        for w in list(self._workers):
+            if w.run is handle:
+                self._workers.remove(w)
+
     def _release(self, handle: RunHandle) -> None:
         self._handles.pop(handle.run_id, None)
         for w in self._workers:
             if w.run is handle:
                 w.run = None
         self._retire_extra_idle()
+        while len(self._workers) < self.warm_workers and not self._closed:
+            self._spawn()
         self._schedule()
         self._announce_places()
 

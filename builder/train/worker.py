@@ -20,6 +20,9 @@ from typing import Any
 from .events import event
 
 READY = "ready"        # event type a worker sends once TensorFlow is imported and warmed up
+# TensorFlow keeps some graph state per run even after clear_session (about 14 MB for a small model);
+# past this growth a worker finishes its run and exits, and the service starts a fresh one.
+RECYCLE_AFTER_GROWTH_MB = float(os.environ.get("BUILDER_WORKER_RECYCLE_MB", 400))
 
 
 @dataclass
@@ -39,18 +42,34 @@ def worker_main(worker_id: int, jobs, events, stop) -> None:
     """Process entry point: warm up, then run jobs from ``jobs`` until it yields None."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter out of the server log
     warm_up()
+    baseline = rss_mb()
     events.put({"type": READY, "worker": worker_id, "pid": os.getpid()})
     while True:
         job = jobs.get()
         if job is None:
             return
-        events.put(run_job(job, events.put, stop.is_set))
+        last = run_job(job, events.put, stop.is_set)
+        # Decided before the last event goes out, so the service never hands this worker another job.
+        last["worker_retiring"] = rss_mb() - baseline > RECYCLE_AFTER_GROWTH_MB
+        events.put(last)
+        if last["worker_retiring"]:
+            return
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def warm_up() -> None:
     """Import Keras and run one tiny fit, so graph tracing machinery and kernels are loaded."""
     import numpy as np
     import keras
+    import tensorflow as tf
+
+    # Each run builds new tf.functions, which TensorFlow reports as "retracing"; expected here.
+    tf.get_logger().setLevel("ERROR")
 
     from .. import data as _data  # noqa: F401  (pandas and the data code, imported once here)
     from . import engine  # noqa: F401

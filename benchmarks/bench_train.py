@@ -1,0 +1,128 @@
+"""Training throughput: the engine against a plain ``model.fit(verbose=0)``, same model, data and run.
+
+For each seed template, on its synthetic data (``builder.data.load_builtin``):
+  - plain:  build, ``compile_model`` with Keras defaults (one step per call), ``fit(x, y, verbose=0)``
+            with the default batch size (32, as the templates use);
+  - engine: ``builder.train.engine.fit_model``: steps_per_execution chosen from the design's cost,
+            the live callback sending progress twice a second;
+  - quiet:  the engine's compile settings without the live callback, to measure what the live updates cost.
+Throughput is training samples per second over epochs 2..N (epoch 1 includes graph tracing),
+best of ``REPEATS`` alternating runs; only ratios measured in the same run mean anything on a shared machine.
+
+    .venv/bin/python benchmarks/bench_train.py [--epochs 4] [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROWS = {"seed-multi-regression": 20000, "seed-image-class-reg": 2000, "seed-sequence-two-heads": 1000}
+
+
+def no_validation(prepared):
+    """The same splits with an empty validation split: every variant times training alone."""
+    val = prepared.val
+    empty = dataclasses.replace(val, x=val.x[:0], y={k: v[:0] for k, v in val.y.items()},
+                                sample_weight={k: v[:0] for k, v in val.sample_weight.items()}, n=0)
+    return dataclasses.replace(prepared, val=empty)
+
+
+def epoch_timer(keras):
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.ends = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.ends.append(time.perf_counter())
+
+    return EpochTimer()
+
+
+def samples_per_s(rows: int, ends: list[float]) -> float:
+    return rows * (len(ends) - 1) / (ends[-1] - ends[0])
+
+
+def plain(design, prepared, epochs, spe=1):
+    """Keras defaults: one step per call, batch 32, numpy arrays, no callbacks but a timer."""
+    import keras
+
+    from builder.build import build_model, compile_model
+    from builder.train.engine import _fit_preprocessing, split_for_fit
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    model = build_model(design)
+    _fit_preprocessing(model, design, prepared)
+    compile_model(model, design, steps_per_execution=spe)
+    x, y, w = split_for_fit(design, prepared.train)
+    timer = epoch_timer(keras)
+    model.fit(x, y, sample_weight=w, epochs=epochs, verbose=0, callbacks=[timer])
+    return samples_per_s(prepared.train.n, timer.ends)
+
+
+def engine_run(design, prepared, epochs):
+    from builder.train import engine
+
+    ends, events = [], []
+
+    def emit(ev):
+        events.append(ev)       # the worker puts events on a queue; a list costs the same order
+        if ev["type"] == "epoch":
+            ends.append(time.perf_counter())
+
+    training = design.training.model_copy(update={"epochs": epochs})
+    engine.fit_model(design, prepared, training, emit, lambda: False)
+    progress = sum(1 for e in events if e["type"] == "progress")
+    return samples_per_s(prepared.train.n, ends), progress
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--templates", nargs="*", default=list(ROWS))
+    args = p.parse_args()
+
+    import tensorflow as tf
+
+    from builder.data import load_builtin, prepare
+    from builder.templates import template
+    from builder.train.engine import choose_steps_per_execution
+
+    device = "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({os.cpu_count()} cores)"
+    rows_out = []
+    for name in args.templates:
+        design = template(name)
+        prepared = no_validation(prepare(design, load_builtin(name, rows=ROWS[name]), val=0.0, test=0.1))
+        spe = choose_steps_per_execution(design, design.training.batch_size)
+        best = {"plain": 0.0, "engine": 0.0, "quiet": 0.0}
+        progress = 0
+        for _ in range(args.repeats):
+            best["plain"] = max(best["plain"], plain(design, prepared, args.epochs))
+            rate, progress = engine_run(design, prepared, args.epochs)
+            best["engine"] = max(best["engine"], rate)
+            best["quiet"] = max(best["quiet"], plain(design, prepared, args.epochs, spe=spe))
+        rows_out.append((name, prepared.train.n, spe, best, progress))
+        print(f"  {name}: plain {best['plain']:.0f}/s, engine {best['engine']:.0f}/s", file=sys.stderr, flush=True)
+
+    print(f"Device: {device}; {args.epochs} epochs, throughput over epochs 2-{args.epochs}, best of {args.repeats}.\n")
+    print("| template | train rows | steps/execution | plain fit (samples/s) | engine (samples/s) | ratio | "
+          "live-update cost |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, n, spe, best, progress in rows_out:
+        ratio = best["engine"] / best["plain"]
+        cost = 1 - best["engine"] / best["quiet"]
+        print(f"| {name} | {n:,} | {spe} | {best['plain']:,.0f} | {best['engine']:,.0f} | {ratio:.2f}x | "
+              f"{cost:+.1%} |")
+
+
+if __name__ == "__main__":
+    main()
