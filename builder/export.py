@@ -287,13 +287,24 @@ def _cell(values: Sequence[float], i: int) -> str:
     return repr(value) if math.isfinite(value) else str(value)
 
 
-def data_file_name(dataset) -> str:
-    """What the data file is called next to the script: ``penguins.csv`` or ``seed-multi-regression.npz``."""
-    if dataset is None:
-        return "data.csv"
+def dataset_fits(design: Design, dataset) -> bool:
+    """Whether the script of ``design`` can read ``dataset``: a CSV for a table design, arrays for a tensor one."""
+    return dataset is not None and (dataset.kind == "table") == isinstance(design.input, TableInput)
+
+
+def data_file_name(design: Design, dataset=None) -> str:
+    """What the data file is called next to the script: the dataset's name when it fits the design
+    (``penguins.csv``, ``seed-multi-regression.npz``), else ``data.csv`` or ``data.npz``."""
+    extension = ".csv" if isinstance(design.input, TableInput) else ".npz"
+    if not dataset_fits(design, dataset):
+        return "data" + extension
     stem = dataset.name.rsplit("/", 1)[-1]
-    extension = ".csv" if dataset.kind == "table" else ".npz"
     return stem if stem.lower().endswith(extension) else stem + extension
+
+
+def requirements(design: Design) -> str:
+    """The packages the script imports, in words."""
+    return "keras, tensorflow, numpy" + (" and pandas" if isinstance(design.input, TableInput) else "")
 
 
 def data_file_bytes(dataset) -> bytes:

@@ -28,8 +28,9 @@ if not report.ok:
              + "\n".join(f"- {p}" for p in report.errors))
     st.stop()
 
+fits = export.dataset_fits(design, dataset)
 try:
-    data_name = export.data_file_name(dataset)
+    data_name = export.data_file_name(design, dataset)
     script = export.training_script(design, data_name)
 except (DesignError, DataError) as e:
     st.error(str(e))
@@ -37,11 +38,13 @@ except (DesignError, DataError) as e:
 
 st.subheader("Training script")
 st.write(f"Run it with `python {export.script_name(design)} --data {data_name}`. "
-         "It needs only keras, tensorflow, numpy" + (" and pandas." if dataset is None or dataset.kind == "table" else "."))
+         f"It needs only {export.requirements(design)}.")
 columns = st.columns(2)
 columns[0].download_button("Download the script", script, file_name=export.script_name(design),
                            mime="text/x-python", key="download_script", width="stretch")
-if dataset is not None:
+if dataset is not None and not fits:
+    columns[1].info(f"The dataset {dataset.name!r} does not fit this design's input, so it is not offered here.")
+elif dataset is not None:
     try:
         columns[1].download_button(f"Download the data ({data_name})", export.data_file_bytes(dataset),
                                    file_name=data_name, key="download_data", width="stretch")

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.export import design_json, history_csv, script_name, training_script
+from builder.export import (
+    data_file_bytes, data_file_name, design_json, history_csv, script_name, training_script,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,3 +97,24 @@ def test_history_csv_has_an_epoch_column_and_totals_first():
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_history_csv_writes_non_finite_losses_readably(value):
     assert history_csv({"loss": [value]}).splitlines()[1] == f"1,{value}"
+
+
+def test_the_data_file_is_named_after_a_dataset_that_fits_the_design():
+    from builder.data import load_builtin
+
+    tensor = template("seed-multi-regression")
+    table = parse_design(PENGUINS)
+    assert data_file_name(tensor, load_builtin("seed-multi-regression", rows=10)) == "seed-multi-regression.npz"
+    assert data_file_name(table, load_builtin("penguins")) == "penguins.csv"
+    assert data_file_name(table, load_builtin("seed-multi-regression", rows=10)) == "data.csv"
+    assert data_file_name(tensor) == "data.npz"
+
+
+def test_the_npz_offered_for_download_is_what_the_script_reads(tmp_path):
+    from builder.data import load_builtin
+
+    dataset = load_builtin("seed-multi-regression", rows=10)
+    (tmp_path / "d.npz").write_bytes(data_file_bytes(dataset))
+    arrays = np.load(tmp_path / "d.npz")
+    assert sorted(arrays) == ["output1", "output2", "output3", "x"]
+    assert arrays["x"].shape == (10, 10)

@@ -57,3 +57,10 @@ def test_a_design_with_errors_is_explained_not_exported():
     assert not at.exception
     assert at.error and "Fix them on the Design page" in at.error[0].value
     assert not at.code
+
+
+def test_a_dataset_that_does_not_fit_the_design_is_not_offered():
+    at = _page({"design": template("seed-multi-regression"), "dataset": load_builtin("penguins")})
+    assert not at.exception
+    assert not any(label.startswith("Download the data") for label in _downloads(at))
+    assert any("does not fit" in i.value for i in at.info)
