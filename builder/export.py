@@ -40,10 +40,10 @@ def training_script(design: Design, data_file: str | None = None) -> str:
     table = isinstance(design.input, TableInput)
     default_data = data_file or ("data.csv" if table else "data.npz")
     lines = [
-        repr(f"{design.name}: train the multi-output Keras model designed in the multi-output model designer.")
-        + "  # noqa",
+        *_docstring(f"{design.name}: train the multi-output Keras model designed in the multi-output model designer.",
+                    f"Usage: python {script_name(design)} --data {default_data} [--epochs N] [--batch-size B] "
+                    "[--out model.keras] [--history history.csv]"),
         "",
-        f"# Usage: python {script_name(design)} --data {default_data} [--epochs N] [--out model.keras]",
         "import argparse",
         "import csv",
         "",
@@ -62,6 +62,14 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         *_main_code(design),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _docstring(title: str, usage: str) -> list[str]:
+    # The design's name is free text: quotes, backslashes or line breaks could end a docstring
+    # early and turn the rest into code, so anything unusual goes through repr().
+    if title.isprintable() and '"' not in title and "\\" not in title:
+        return ['"""' + title, "", usage, '"""']
+    return [repr(title), f"# {usage}"]
 
 
 def _settings_code(design: Design, default_data: str) -> list[str]:

@@ -114,7 +114,7 @@ def loss_figure(heads: Sequence[str], series: Mapping, earlier: Iterable[tuple[s
     panels = [(h, head_key(series, heads, h, "loss"), head_key(series, heads, h, "loss", True)) for h in heads]
     panels.append((TOTAL, "loss", "val_loss"))
     for run_index, (label, old) in enumerate(earlier):
-        color = PALETTE[(run_index + 1) % len(PALETTE)]
+        color = PALETTE[2 + run_index % (len(PALETTE) - 2)]    # the first two colours mean train and validation
         for i, (panel, train_key, _) in enumerate(panels):
             validation_key = f"val_{train_key}"
             key, kind = (validation_key, "validation") if validation_key in old else (train_key, "train")

@@ -118,3 +118,10 @@ def test_the_npz_offered_for_download_is_what_the_script_reads(tmp_path):
     arrays = np.load(tmp_path / "d.npz")
     assert sorted(arrays) == ["output1", "output2", "output3", "x"]
     assert arrays["x"].shape == (10, 10)
+
+
+@pytest.mark.parametrize("name", ['quote"""s', "back\\slash", "two\nlines"])
+def test_a_hostile_design_name_never_becomes_code_in_the_script(name):
+    design = template("seed-multi-regression").model_copy(update={"name": name})
+    module = ast.parse(training_script(design))
+    assert name in ast.get_docstring(module)
