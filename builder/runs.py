@@ -23,6 +23,7 @@ DONE_STATES = ("finished", "stopped", "error")
 BOOKKEEPING = {"type", "epoch", "epochs", "step", "steps", "elapsed", "eta", "time", "message", "head", "hint",
                "position", "run_id", "id", "seconds", "samples", "batch_size", "result", "history", "total"}
 TOTAL_NAMES = ("total", "weighted", "loss")
+KEEP_RESULTS = 10
 
 
 @dataclass
@@ -207,9 +208,15 @@ class RunRecord:
 
 
 def record(runs: list[RunRecord], design: Design, live: LiveRun) -> RunRecord:
-    """Append a finished run to the session's list, numbered from 1."""
+    """Append a finished run to the session's list, numbered from 1.
+
+    Only the last KEEP_RESULTS runs keep their test predictions: a long session must
+    not grow the server's memory run after run; older runs keep their curves.
+    """
     entry = RunRecord(len(runs) + 1, design, dict(live.history), live.state, live.result, live.message)
     runs.append(entry)
+    for old in runs[:-KEEP_RESULTS]:
+        old.result = None
     return entry
 
 

@@ -31,7 +31,8 @@ def one_run(run) -> None:
         per_head = {}
     if not per_head:
         if run.state != "error":
-            st.info("This run has no test split to score (it may have been stopped before the end).")
+            st.info("No test results for this run: it was stopped before any epoch ended, or it is older than "
+                    f"the last {runs.KEEP_RESULTS} runs, whose test predictions are kept.")
         return
     st.subheader("Each head on the test split")
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):

@@ -112,3 +112,14 @@ def test_live_figures_are_built_once_per_run_and_refreshed_with_new_points():
     output1 = next(t for t in again.data if t.name == "output1 train")
     assert list(output1.x) == [0.5, 1.0, 1.5, 2.0]
     assert metrics is not None                     # the template's heads each track mae
+
+
+def test_only_the_latest_runs_keep_their_test_predictions(monkeypatch):
+    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+    state = {}
+    for _ in range(runs.KEEP_RESULTS + 2):
+        runs.start_run(state, DESIGN, dataset=object())
+        runs.sync(state)
+    kept = [r.result is not None for r in runs.history(state)]
+    assert kept == [False, False] + [True] * runs.KEEP_RESULTS
+    assert all(r.history for r in runs.history(state))
