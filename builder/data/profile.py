@@ -20,8 +20,12 @@ DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
 
 
 def profile_frame(frame) -> list[ColumnProfile]:
-    """One ColumnProfile per column, in column order."""
-    return [profile_column(name, frame[name]) for name in frame.columns]
+    """One ColumnProfile per column, in column order (columns in parallel threads: the counting releases the GIL)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda name: profile_column(name, frame[name]), frame.columns))
 
 
 def profile_column(name: str, series) -> ColumnProfile:
@@ -41,7 +45,7 @@ def profile_column(name: str, series) -> ColumnProfile:
 
 
 def _numeric(name: str, series, missing: int, present: int, note: str = "") -> ColumnProfile:
-    distinct = int(series.nunique())
+    distinct = count_distinct(series)
     if distinct == 1:
         return ColumnProfile(name, "numeric", missing, 1, f"constant: every value is {_first(series)}, "
                              "so it carries no information and is left out", "ignore")
@@ -51,6 +55,18 @@ def _numeric(name: str, series, missing: int, present: int, note: str = "") -> C
         return ColumnProfile(name, "id", missing, distinct, "ID: a different whole number on every row, "
                              "which tells the model nothing it can generalise; left out", "ignore")
     return ColumnProfile(name, "numeric", missing, distinct, f"numeric: {present:,} numbers{note}")
+
+
+def count_distinct(series) -> int:
+    """Distinct non-missing values; numpy's hash-based unique is about 2x faster than pandas' for numbers."""
+    import numpy as np
+
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
+        values = series.to_numpy()
+        if values.dtype.kind == "f":
+            values = values[~np.isnan(values)]
+        return len(np.unique(values, sorted=False))
+    return int(series.nunique())
 
 
 def _looks_like_id(name: str, series) -> bool:
@@ -104,7 +120,7 @@ def _has_long_values(series) -> bool:
 
 def _looks_like_prose(series) -> bool:
     """Several words per value, on average: free text rather than codes or names."""
-    sample = _sample(series.dropna()).astype(str)[:2000]
+    sample = _sample(series).dropna().astype(str)[:2000]
     return float(sample.str.count(" ").mean()) >= 2.0
 
 
@@ -144,9 +160,13 @@ def numeric_junk(series) -> tuple[int, str] | None:
     """(count, examples) if a text column is mostly numbers with a few that are not; else None."""
     import pandas as pd
 
-    sample = _sample(series.dropna())
+    sample = _sample(series).dropna()
+    if len(sample) == 0:
+        sample = series.dropna()     # mostly missing: look at every value there is
     if len(sample) == 0:
         return None
+    if float(pd.to_numeric(sample[:200], errors="coerce").notna().mean()) < 0.5:
+        return None     # plainly text: skip parsing the whole sample
     if float(pd.to_numeric(sample, errors="coerce").notna().mean()) < MOSTLY:
         return None
     values = series.dropna()
@@ -160,7 +180,7 @@ def _looks_like_dates(series) -> bool:
 
     import pandas as pd
 
-    sample = _sample(series.dropna()).astype(str)[:2000]
+    sample = _sample(series).dropna().astype(str)[:2000]
     if not sample.str.match(DATE_LIKE).mean() >= MOSTLY:
         return False
     with warnings.catch_warnings():
@@ -170,7 +190,13 @@ def _looks_like_dates(series) -> bool:
 
 
 def _sample(series):
-    return series if len(series) <= SAMPLE_ROWS else series.sample(SAMPLE_ROWS, random_state=0)
+    """About SAMPLE_ROWS rows at random positions (fixed seed); pandas' sample() shuffles every row, which costs more."""
+    import numpy as np
+
+    if len(series) <= SAMPLE_ROWS:
+        return series
+    rows = np.unique(np.random.default_rng(0).integers(0, len(series), SAMPLE_ROWS))
+    return series.iloc[rows]
 
 
 def _first(series):

@@ -16,6 +16,8 @@ classes appear in every split where they have enough rows.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from ..spec import CLASSIFICATION_LOSSES, Design, Head, TableInput
 from ..tabular import layer_names
 from .dataset import Dataset
 
+WORKERS = min(2, os.cpu_count() or 1)   # more threads, more full-length copies alive at once
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
 
@@ -157,10 +160,17 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     idx = split_indices(len(frame), seed, val, test, strata)
     _check_rows(len(idx[0]), len(frame))
     splits = [Split({}, {}, {}, len(rows)) for rows in idx]
-    for column in design.input.columns:   # one column at a time: only one full-length copy is alive
+
+    def encode_and_split(column):
         values = encode_column(frame[column.name], column)
-        for split, rows in zip(splits, idx):
-            split.x[names[column.name]] = values[rows]
+        return [values[rows] for rows in idx]
+
+    # Column by column, so only a few full-length copies are alive at once; numpy and Arrow release the
+    # GIL while they copy, so two threads keep two cores busy.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for column, parts in zip(design.input.columns, pool.map(encode_and_split, design.input.columns)):
+            for split, part in zip(splits, parts):
+                split.x[names[column.name]] = part
     for split, rows in zip(splits, idx):
         split.y.update({name: value[rows] for name, (value, _) in targets.items()})
         split.sample_weight.update({name: weight[rows] for name, (_, weight) in targets.items()})
