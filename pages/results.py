@@ -20,6 +20,7 @@ state = st.session_state
 runs.sync(state)
 finished = runs.history(state)
 
+
 def one_run(run) -> None:
     """Each head of one run on the held-out test split."""
     if run.state == "error":
@@ -81,7 +82,8 @@ busy = comparison is not None and comparison.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
-        comparison = runs.start_sharing(state, design, dataset)
+        runs.start_sharing(state, design, dataset)
+        st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
         st.error(str(e))
 if right.button("Stop the comparison", disabled=not busy, key="sharing_stop"):
