@@ -4,8 +4,6 @@
 import subprocess
 import sys
 
-import pytest
-
 from browser_support import app_url, browser, goto, page, wait_idle  # noqa: F401  (fixtures)
 
 HEADS = ("species", "sex", "body_mass_g")     # the penguins dataset's suggested targets
