@@ -97,6 +97,21 @@ def test_a_diverged_run_names_the_head_without_a_traceback(service):
     assert at.session_state["runs"][-1].state == "error"
 
 
+def test_a_run_refused_before_training_is_explained(monkeypatch):
+    from builder import DesignError, Problem
+
+    class Refusing:
+        def submit(self, *args, **kwargs):
+            raise DesignError([Problem("design", "training this design needs about 9.0 GB of memory")])
+
+    monkeypatch.setattr(runs, "service", lambda: Refusing())
+    at = _page()
+    _button(at, "train_start").click().run()
+    assert not at.exception
+    assert any("9.0 GB" in e.value for e in at.error)
+    assert "run" not in at.session_state
+
+
 def test_without_a_dataset_train_is_disabled_with_a_hint(service):
     at = _page(dataset=False)
     assert _button(at, "train_start").disabled
