@@ -113,11 +113,12 @@ def main() -> None:
         print(f"{mode}: " + ", ".join(f"{r['seconds']:.2f} s (CPU {r['cpu']:.2f} s) / "
                                       f"{r['peak_growth'] / 2**20:,.0f} MB" for r in runs))
     print()
-    best = {mode: {key: min(r[key] for r in runs) for key in ("seconds", "cpu", "peak_growth")}
-            for mode, runs in results.items()}
+    # Best time (the machine's own cost, least disturbed by other load); worst memory (what must fit).
+    best = {mode: {"seconds": min(r["seconds"] for r in runs), "cpu": min(r["cpu"] for r in runs),
+                   "peak_growth": max(r["peak_growth"] for r in runs)} for mode, runs in results.items()}
     bare, ours = best["bare"], best["ours"]
     mb = 2**20
-    print(f"| step | wall s (best of {args.repeat}) | x bare | CPU s (best) | x bare | peak memory MB | x file size |")
+    print(f"| step | wall s (best of {args.repeat}) | x bare | CPU s (best) | x bare | peak memory MB (worst) | x file size |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, r in (("bare `pandas.read_csv(engine=\"pyarrow\")`", bare),
                      ("`read_csv` + profile + `suggest_design` + `prepare`", ours)):

@@ -91,18 +91,20 @@ def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
         return _numeric(name, numbers, int(numbers.isna().sum()), int(numbers.notna().sum()), note)
     if _looks_like_dates(series):
         return _datetime(name, series, missing)
-    distinct = int(series.nunique())
+    counts = series.value_counts(dropna=True)    # one pass gives both the distinct count and the values
+    distinct = len(counts)
     if distinct == 1:
         return ColumnProfile(name, "categorical", missing, 1, f"constant: every value is {_first(series)!r}, "
                              "so it carries no information and is left out", "ignore")
-    if _has_long_values(series):
+    values = category_values(series, counts) if distinct <= MAX_CATEGORIES else []
+    if any(len(v) > MAX_VALUE_LENGTH for v in values):
         return ColumnProfile(name, "text", missing, distinct, f"free text: some values are longer than "
                              f"{MAX_VALUE_LENGTH} characters, too long for a category; left out", "ignore")
     if distinct == 2:
-        return _categorical(name, series, missing, "binary")
+        return _categorical(name, series, missing, "binary", values=values)
     rarely_repeats = distinct > 0.5 * present and present >= 20
     if distinct <= MAX_CATEGORIES and not rarely_repeats:
-        return _categorical(name, series, missing, "categorical")
+        return _categorical(name, series, missing, "categorical", values=values)
     if _looks_like_prose(series):
         return ColumnProfile(name, "text", missing, distinct, f"free text: {distinct:,} different values in "
                              f"{present:,} rows; the model cannot use text as it is, so it is left out", "ignore")
@@ -113,19 +115,14 @@ def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
                          f"more than the {MAX_CATEGORIES} a category may have; left out", "ignore")
 
 
-def _has_long_values(series) -> bool:
-    # A design stores category values, each at most 200 characters; longer ones are text.
-    return bool((series.dropna().astype(str).str.len() > MAX_VALUE_LENGTH).any())
-
-
 def _looks_like_prose(series) -> bool:
     """Several words per value, on average: free text rather than codes or names."""
     sample = _sample(series).dropna().astype(str)[:2000]
     return float(sample.str.count(" ").mean()) >= 2.0
 
 
-def _categorical(name: str, series, missing: int, kind: str, note: str = "") -> ColumnProfile:
-    values = category_values(series)
+def _categorical(name: str, series, missing: int, kind: str, note: str = "", values=None) -> ColumnProfile:
+    values = values or category_values(series)
     shown = ", ".join(values[:5]) + (", ..." if len(values) > 5 else "")
     return ColumnProfile(name, kind, missing, len(values), f"{kind}: {len(values)} values ({shown}){note}",
                          "input", values)
@@ -137,10 +134,15 @@ def _datetime(name: str, series, missing: int) -> ColumnProfile:
                          "the year or month as its own column if it matters", "ignore")
 
 
-def category_values(series) -> list[str]:
+def category_values(series, counts=None) -> list[str]:
     """Distinct values as text, most frequent first (ties in text order), as the model's vocabulary sees them."""
-    counts = as_text(series.dropna()).value_counts()
-    return [str(v) for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    import pandas as pd
+
+    if counts is None:     # count first, then turn only the distinct values into text
+        counts = series.value_counts(dropna=True)
+    texts = as_text(pd.Series(counts.index, dtype=series.dtype))
+    pairs = sorted(zip(texts.astype(str), counts.to_numpy()), key=lambda kv: (-kv[1], kv[0]))
+    return [text for text, _ in pairs]
 
 
 def as_text(series):
@@ -153,6 +155,8 @@ def as_text(series):
         values = series.dropna()
         if (values % 1 == 0).all():
             return series.astype("Int64").astype("string")
+    if isinstance(series.dtype, pd.StringDtype):
+        return series                                   # already text (Arrow-backed): no copy
     return series.astype("string")
 
 
