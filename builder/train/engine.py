@@ -141,6 +141,7 @@ class Outcome:
     stopped: bool = False
     diverged: str | None = None      # the message naming the head
     elapsed: float = 0.0
+    callback_s: float = 0.0          # time spent in the live callback itself: the cost of live updates
 
 
 class LiveCallback(keras.callbacks.Callback):
@@ -184,6 +185,16 @@ class LiveCallback(keras.callbacks.Callback):
         self._check_stop()
 
     def on_train_batch_end(self, batch, logs=None):
+        started = time.perf_counter()
+        self._batch_end(batch, logs)
+        self.outcome.callback_s += time.perf_counter() - started
+
+    def on_epoch_end(self, epoch, logs=None):
+        started = time.perf_counter()
+        self._epoch_end(epoch, logs)
+        self.outcome.callback_s += time.perf_counter() - started
+
+    def _batch_end(self, batch, logs):
         # With steps_per_execution, Keras reports the last step the execution could have reached.
         step = min(batch + 1, self.steps)
         now = time.monotonic()
@@ -204,7 +215,7 @@ class LiveCallback(keras.callbacks.Callback):
             self.outcome.stopped = True
             self.model.stop_evaluating = True
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _epoch_end(self, epoch, logs):
         total, val_total, per_head = head_logs(logs or {}, self.heads)
         if self._diverged(total, per_head) or self._diverged(val_total, per_head, "val_loss"):
             return

@@ -79,7 +79,25 @@ def warm_up() -> None:
     model.compile(optimizer="adam", loss="mse", steps_per_execution=2)
     model.fit(x, x[:, :1], epochs=1, batch_size=4, verbose=0)
     model.predict(x, verbose=0)
+    try:
+        warm_up_default_design()
+    except Exception:   # warming is only a speed-up: a worker that cannot warm up must still take jobs
+        pass
     keras.backend.clear_session()
+
+
+def warm_up_default_design() -> None:
+    """Train the default penguins design for one epoch, unseen: the first real run finds every code path
+    it takes (table preprocessing layers, string inputs through tf.data, each loss and metric) loaded."""
+    from ..data import load_builtin, prepare, suggest_design
+    from . import engine
+
+    data = load_builtin("penguins")
+    design = suggest_design(data, data.targets)
+    training = design.training.model_copy(update={"epochs": 1})
+    prepared = prepare(design, data, seed=0, val=design.training.validation_split)
+    model, _ = engine.fit_model(design, prepared, training, lambda ev: None, lambda: False)
+    engine.predict_test(model, design, prepared, training.batch_size)
 
 
 def run_job(job: Job, emit, should_stop) -> dict:
