@@ -213,3 +213,12 @@ def test_long_text_values_are_not_categories_or_classes():
     assert ds.column("b").kind == "text" and ds.column("b").role == "ignore"
     with pytest.raises(DataError, match=r"target 'b' has class names longer than 200 characters"):
         suggest_design(ds, ["b"])
+
+
+def test_cli_suggest_kinds_and_bad_kinds(capsys):
+    path = str(Path(__file__).parents[1] / "builder/data/penguins.csv")
+    assert main(["suggest", path, "--targets", "year,species", "--kinds", "year=multiclass"]) == 0
+    design = json.loads(capsys.readouterr().out)
+    assert design["heads"][0]["kind"] == "multiclass" and design["heads"][0]["classes"] == ["2007", "2008", "2009"]
+    assert main(["suggest", path, "--targets", "species", "--kinds", "species"]) == 2
+    assert "--kinds takes column=kind pairs such as price=regression. Received: 'species'" in capsys.readouterr().err

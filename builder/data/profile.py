@@ -142,7 +142,7 @@ def category_values(series, counts=None) -> list[str]:
         counts = series.value_counts(dropna=True)
     texts = as_text(pd.Series(counts.index, dtype=series.dtype))
     pairs = sorted(zip(texts.astype(str), counts.to_numpy()), key=lambda kv: (-kv[1], kv[0]))
-    return [text for text, _ in pairs]
+    return list(dict.fromkeys(text for text, _ in pairs))   # 1 and "1" in one column are one value to the model
 
 
 def as_text(series):
