@@ -158,7 +158,7 @@ def test_head_logs_handles_one_and_several_heads():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 22)] == ["1st", "2nd", "3rd", "4th", "11th", "22nd"]
 
 
-def test_a_worker_that_grew_too_large_is_replaced(monkeypatch):
+def test_workers_are_replaced_after_growing_or_dying(monkeypatch):
     # Every run exceeds a 0 MB allowance, so each worker retires after one run and a fresh one takes over.
     monkeypatch.setenv("BUILDER_WORKER_RECYCLE_MB", "-1")
     svc = TrainingService(max_concurrent=1).warm()
@@ -168,5 +168,17 @@ def test_a_worker_that_grew_too_large_is_replaced(monkeypatch):
         for handle in runs:
             finish(handle)
             assert handle.status == "finished", handle.error
+        # A worker killed mid-run (say, by the kernel for memory) ends its run with a message, not a hang.
+        doomed = svc.submit(design, regression_data(rows=2000), tiny(design, epochs=500))
+        for _ in range(RUN_TIMEOUT * 10):
+            if doomed.progress:
+                break
+            doomed.wait(0.1)
+        next(w for w in svc._workers if w.run is doomed).process.kill()
+        finish(doomed)
+        assert doomed.status == "error" and "ended unexpectedly" in doomed.error
+        after = svc.submit(design, regression_data(), tiny(design, epochs=1))
+        finish(after)
+        assert after.status == "finished"
     finally:
         svc.shutdown()
