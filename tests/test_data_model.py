@@ -89,3 +89,14 @@ def test_every_template_learns_its_builtin_data(keras, name, rows, epochs):
     for head in design.heads:
         key = f"{head.name}_loss"
         assert end[key] < 0.6 * start[key], (key, start[key], end[key])
+
+
+@pytest.mark.parametrize("target", ["species", "sex"])
+def test_a_one_head_design_trains_from_to_tf(keras, penguins, target):
+    design = suggest_design(penguins, [target])
+    prepared = prepare(design, penguins)
+    model = build_model(design)
+    fit_preprocessing(model, design, prepared)
+    compile_model(model, design)
+    history = model.fit(prepared.to_tf("train"), validation_data=prepared.to_tf("val"), epochs=2, verbose=0).history
+    assert np.isfinite(history["val_loss"]).all()

@@ -60,13 +60,24 @@ class Prepared:
             raise DataError(f"split must be 'train', 'val' or 'test'. Received: {name!r}.")
         return getattr(self, name)
 
+    def keras_targets(self, split: Split):
+        """(y, sample_weight) as Keras pairs them with the model's outputs.
+
+        Several heads: y a dict by head name, weights a tuple in head order
+        (Keras 3 finds per-output weights by position in the list of outputs).
+        One head: both bare arrays, since the model's output is not a list.
+        """
+        if len(self.head_names) == 1:
+            name = self.head_names[0]
+            return split.y[name], split.sample_weight[name]
+        return dict(split.y), tuple(split.sample_weight[name] for name in self.head_names)
+
     def to_tf(self, split: str | Split = "train", batch_size: int | None = None, shuffle: bool | None = None,
               seed: int | None = None):
         """A batched ``tf.data.Dataset`` of ``(x, y, sample_weight)``.
 
-        ``y`` is a dict by head name; ``sample_weight`` a tuple in head order,
-        which is how Keras 3 pairs per-output weights with a list of outputs.
-        The arrays are copied into TensorFlow once, here; batches are slices.
+        ``y`` and ``sample_weight`` are shaped by ``keras_targets``. The
+        arrays are copied into TensorFlow once, here; batches are slices.
 
         Args:
             split: "train", "val", "test" or a Split.
@@ -79,8 +90,8 @@ class Prepared:
         is_train = split == "train"
         data = self.split(split) if isinstance(split, str) else split
         batch_size = batch_size or self.design.training.batch_size
-        weights = tuple(data.sample_weight[name] for name in self.head_names)
-        ds = tf.data.Dataset.from_tensor_slices((data.x, dict(data.y), weights))
+        targets, weights = self.keras_targets(data)
+        ds = tf.data.Dataset.from_tensor_slices((data.x, targets, weights))
         if is_train if shuffle is None else shuffle:
             seed = self.design.training.seed if seed is None else seed
             ds = ds.shuffle(min(max(data.n, 1), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
@@ -158,15 +169,12 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     _check_rows(len(idx[0]), len(frame))
     splits = [Split({}, {}, {}, len(rows)) for rows in idx]
 
-    def encode_and_split(column):
-        values = encode_column(frame[column.name], column)
-        return [values[rows] for rows in idx]
-
     # Column by column, so only one full-length copy is alive at a time (threads here would hold several:
     # measured, they push the peak past 3x the file size for little time saved).
     for column in design.input.columns:
-        for split, part in zip(splits, encode_and_split(column)):
-            split.x[names[column.name]] = part
+        values = encode_column(frame[column.name], column)
+        for split, rows in zip(splits, idx):
+            split.x[names[column.name]] = values[rows]
     for split, rows in zip(splits, idx):
         split.y.update({name: value[rows] for name, (value, _) in targets.items()})
         split.sample_weight.update({name: weight[rows] for name, (_, weight) in targets.items()})
