@@ -152,3 +152,10 @@ def test_ragged_row_beyond_the_first_block_is_found(monkeypatch):
     text = "a,b\n" + "".join(f"{i},{i}\n" for i in range(1000)) + "1,2,3\n"
     with pytest.raises(DataError, match=r"line 1002 has 3 fields but the header has 2"):
         read_csv(text.encode())
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers():
+    ds = read_csv("price;weight;label\n1,5;1.234,5;x\n2,25;17;y\n-3,0;2,5;x\n4;3,75;y\n".encode())
+    assert ds.frame["price"].tolist() == [1.5, 2.25, -3.0, 4.0]
+    assert ds.frame["weight"].tolist() == [1234.5, 17.0, 2.5, 3.75]
+    assert ds.column("price").kind == "numeric" and ds.column("label").kind == "binary"

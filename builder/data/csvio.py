@@ -71,6 +71,8 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
     if len(frame) == 0:
         raise DataError(f"{label} has a header row ({', '.join(header[:5])}) but no data rows. "
                         "Upload the file with its rows.")
+    if delimiter == ";":
+        _read_decimal_commas(frame)
     junk = _clean_numeric_columns(frame, on_junk, label)
     profile = profile_frame(frame)
     for p in profile:
@@ -295,6 +297,27 @@ def _ragged_message(label: str, line: int, got: int, want: int) -> str:
     return (f"{label} has ragged rows: line {line} has {got} fields but the header has {want}. "
             "Make every row have one value per column (quote values that contain the separator), "
             "then upload it again.")
+
+
+DECIMAL_COMMA = r"^\s*[-+]?\d{1,3}(?:\.?\d{3})*,\d+\s*$|^\s*[-+]?\d+\s*$"
+
+
+def _read_decimal_commas(frame) -> None:
+    """Semicolon files often write 1,5 for 1.5 (and 1.234,5 for 1234.5): read those columns as numbers."""
+    import pandas as pd
+
+    from .profile import MOSTLY, _sample
+
+    for column in frame.columns:
+        series = frame[column]
+        if not isinstance(series.dtype, pd.StringDtype) and series.dtype != object:
+            continue
+        sample = _sample(series).dropna().astype(str)
+        if len(sample) == 0 or not sample.str.contains(",", regex=False).any():
+            continue
+        if float(sample.str.match(DECIMAL_COMMA).mean()) >= MOSTLY:
+            text = series.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            frame[column] = text     # the numeric check below turns it into numbers, junk included
 
 
 def _clean_numeric_columns(frame, on_junk: str, label: str) -> dict[str, str]:
