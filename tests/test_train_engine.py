@@ -5,6 +5,7 @@ module, so TensorFlow is imported once.  No timing assertions: the machine
 is shared; the benchmarks measure speed.
 """
 
+import gc
 import math
 import os
 
@@ -68,6 +69,10 @@ def test_events_stream_per_head_losses_and_result(service):
     assert n_test > 0
     assert {h: p.shape for h, p in result.test_predictions.items()} == {h: (n_test, 1) for h in heads}
     assert os.path.isfile(result.model_path)
+    # The model file lives as long as the result: dropping the run frees the disk.
+    path, handle.result, result = result.model_path, None, None
+    gc.collect()
+    assert not os.path.exists(path)
 
 
 def test_stop_keeps_weights_and_history(service):

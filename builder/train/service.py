@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,6 +182,16 @@ class RunHandle:
                 history=self.history, test_predictions=ev["test_predictions"], test_targets=ev["test_targets"],
                 test_weights=ev.get("test_weights") or {}, epochs_run=ev.get("epochs_run", 0),
                 elapsed=ev.get("elapsed", 0.0), sharing=ev.get("sharing"))
+            if self.result.model_path:
+                # The saved model lives as long as the result: a session that drops old runs frees the disk.
+                weakref.finalize(self.result, _remove_file, self.result.model_path)
+
+
+def _remove_file(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _light(ev: dict) -> dict:
