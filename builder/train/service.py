@@ -260,6 +260,8 @@ class TrainingService:
         Raises:
             DesignError: the design has errors, or it would not fit in memory.
         """
+        if kind not in ("train", "sharing"):
+            raise ValueError(f"kind must be 'train' or 'sharing'. Received: kind={kind!r}")
         design = as_design(design)
         training = training or design.training
         check_memory(design, training, data_nbytes(data))
