@@ -8,6 +8,8 @@ is shared; the benchmarks measure speed.
 import gc
 import math
 import os
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -163,9 +165,15 @@ def test_head_logs_handles_one_and_several_heads():
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 22)] == ["1st", "2nd", "3rd", "4th", "11th", "22nd"]
 
 
-def test_workers_are_replaced_after_growing_or_dying(monkeypatch):
+def test_workers_are_replaced_after_growing_or_dying(monkeypatch, tmp_path):
     # Every run exceeds a 0 MB allowance, so each worker retires after one run and a fresh one takes over.
     monkeypatch.setenv("BUILDER_WORKER_RECYCLE_MB", "-1")
+    # Under `streamlit run` the main module is the page script: a worker must never run it again.
+    page = tmp_path / "page.py"
+    page.write_text("raise SystemExit('a training worker re-ran the page script')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", main)
     svc = TrainingService(max_concurrent=1).warm()
     try:
         design = template("seed-multi-regression")

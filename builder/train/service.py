@@ -16,11 +16,14 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+import sys
 import tempfile
 import threading
 import time
+import types
 import weakref
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +203,24 @@ def _light(ev: dict) -> dict:
             if k not in ("test_predictions", "test_targets", "test_weights", "sharing", "worker_retiring")}
 
 
+@contextmanager
+def _main_module_hidden():
+    """Start a spawned worker without making it re-run this process's main script.
+
+    'spawn' imports the parent's ``__main__`` file in the child.  Under
+    ``streamlit run``, ``__main__`` is the page script itself, so each worker
+    would run the app, start its own service and fail.  The worker needs
+    nothing from ``__main__`` (its target lives in ``builder.train.worker``),
+    so a bare module stands in while the process starts.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 @dataclass
 class _Worker:
     id: int
@@ -313,7 +334,8 @@ class TrainingService:
         wid = next(self._worker_ids)
         process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop),
                                     name=f"builder-train-{wid}", daemon=True)
-        process.start()
+        with _main_module_hidden():
+            process.start()
         worker = _Worker(wid, process, jobs, stop)
         self._workers.append(worker)
         return worker
