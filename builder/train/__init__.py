@@ -17,7 +17,7 @@ API for pages
     @st.fragment(run_every=0.5)
     def live():
         for ev in handle.poll(): ...         # new event dicts, oldest first
-        handle.status_text()                 # "queued, 2nd in line" | "training: epoch 3/10" | "finished: 10 epochs"
+        handle.status_text()                 # "queued, 2nd in line" | "training: epoch 3/10" | "stopping" | "finished: 10 epochs"
                                              # | "stopped after 2 epochs" | "error: head 'price' diverged ..."
 
     handle.stop()                            # ends within ~1 s; weights and history so far are kept

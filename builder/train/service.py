@@ -104,6 +104,7 @@ class RunHandle:
         self.result: RunResult | None = None
         self.error: str | None = None
         self.submitted_at = time.time()
+        self.stop_requested = False     # Stop pressed; the run is saving what it has
 
     # -- for the page
     def poll(self) -> list[dict]:
@@ -115,6 +116,7 @@ class RunHandle:
 
     def stop(self) -> None:
         """Stop the run: it ends within about a second and keeps its weights and history so far."""
+        self.stop_requested = True
         self._service._stop(self)
 
     @property
@@ -132,6 +134,8 @@ class RunHandle:
             return f"queued, {ordinal(self.queue_place)} in line" if self.queue_place else "queued"
         if self.status == "starting":
             return "starting"
+        if self.status == "running" and self.stop_requested:
+            return "stopping"
         if self.status == "running":
             where = f"epoch {p['epoch']}/{p['epochs']}" if p else "starting"
             return f"{'comparing' if self.kind == 'sharing' else 'training'}: " + (
