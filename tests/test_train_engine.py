@@ -11,7 +11,6 @@ import os
 import sys
 import types
 
-import numpy as np
 import pytest
 
 from builder.data import load_builtin, suggest_design
