@@ -194,3 +194,11 @@ def test_workers_are_replaced_after_growing_or_dying(monkeypatch, tmp_path):
         assert after.status == "finished"
     finally:
         svc.shutdown()
+
+
+def test_steps_per_execution_shrinks_for_costly_designs():
+    from builder.train.engine import choose_steps_per_execution
+
+    cheap = choose_steps_per_execution(template("seed-multi-regression"), 32)
+    costly = choose_steps_per_execution(template("seed-sequence-two-heads"), 32)
+    assert cheap == 32 and 1 <= costly < cheap
