@@ -2,7 +2,8 @@
 
 Drives Debian's Chromium through Playwright against ``streamlit run app.py``
 (fixtures in browser_support.py; skipped with the reason where Chromium is
-missing).  Saves a screenshot of every page into docs/screenshots/ for the README.
+missing).  Saves screenshots of the Data and Design pages into docs/screenshots/ for the README;
+test_browser_train.py saves the Train, Results and Export pages after a real run.
 """
 
 from urllib.parse import parse_qs, urlparse
@@ -82,7 +83,6 @@ def test_penguins_to_a_design_that_survives_a_refresh(page, app_url, tmp_path): 
     assert page.get_by_test_id("stSidebar").get_by_text("penguins (344 rows)").count() == 1
     assert page.get_by_test_id("stException").count() == 0
 
-    for title in ("Train", "Results", "Export"):
+    for title in ("Train", "Results", "Export"):     # their screenshots come from the training test
         open_page(page, title)
-        shot(page, title.lower())
         assert page.get_by_test_id("stException").count() == 0

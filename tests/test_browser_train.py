@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from browser_support import app_url, browser, goto, page, wait_idle  # noqa: F401  (fixtures)
+from test_browser_design import shot
 
 HEADS = ("species", "sex", "body_mass_g")     # the penguins dataset's suggested targets
 RUN_TIMEOUT_MS = 120_000                      # a cold worker imports TensorFlow first
@@ -58,6 +59,11 @@ def test_train_penguins_watch_curves_stop_and_run_the_exported_script(page, app_
     for head in HEADS:
         assert f"{head} train" in legend and f"{head} validation" in legend, legend
     assert "total (weighted) train" in legend
+    shot(page, "train")
+    _open(page, "Results")
+    page.get_by_text("Each head on the test split").first.wait_for()
+    shot(page, "results")
+    _open(page, "Train")
 
     # A long run, stopped part-way: it keeps what it trained
     _set_number(page, "Epochs", 500)
@@ -68,6 +74,7 @@ def test_train_penguins_watch_curves_stop_and_run_the_exported_script(page, app_
     assert "epoch" in _progress_text(page)
 
     _open(page, "Export")
+    shot(page, "export")
     script = _download(page, "download_script", tmp_path)
     data = _download(page, "download_data", tmp_path)
     assert data.name == "penguins.csv"
