@@ -127,6 +127,8 @@ def compile_model(model, design: Design, training: Training | None = None, **com
         optimizer=optimizer,
         loss={h.name: h.loss for h in design.heads},
         loss_weights={h.name: h.loss_weight for h in design.heads},
-        metrics={h.name: [make_metric(keras, m) for m in h.metrics] for h in design.heads},
+        # weighted: a row whose target is missing has sample weight 0 for that head, and plain
+        # `metrics` would still count it (Keras applies sample weights to weighted_metrics only).
+        weighted_metrics={h.name: [make_metric(keras, m) for m in h.metrics] for h in design.heads},
         **compile_kwargs,
     )

@@ -137,12 +137,13 @@ def compile_code(design: Design) -> list[str]:
 
     return [
         "",
-        "# A loss per head; the total loss is their weighted sum",
+        "# A loss per head; the total loss is their weighted sum. Metrics are weighted so that a",
+        "# sample whose target is missing (sample weight 0 for that head) does not count.",
         "model.compile(",
         f"    optimizer=keras.optimizers.{OPTIMIZER_CLASSES[t.optimizer]}(learning_rate={t.learning_rate!r}),",
         f"    loss={per_head(lambda h: repr(h.loss))},",
         f"    loss_weights={per_head(lambda h: repr(h.loss_weight))},",
-        f"    metrics={per_head(lambda h: '[' + ', '.join(metric.get(m, repr(m)) for m in h.metrics) + ']')},",
+        f"    weighted_metrics={per_head(lambda h: '[' + ', '.join(metric.get(m, repr(m)) for m in h.metrics) + ']')},",
         ")",
     ]
 

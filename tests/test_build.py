@@ -222,7 +222,7 @@ def test_compile_uses_a_loss_weight_and_metrics_per_head(keras):
     config = model.get_compile_config()
     assert config["loss"] == {"output_class": "categorical_crossentropy", "output_reg": "mse"}
     assert config["loss_weights"] == {"output_class": 1.0, "output_reg": 0.5}
-    assert config["metrics"] == {"output_class": ["accuracy"], "output_reg": ["mae"]}
+    assert config["weighted_metrics"] == {"output_class": ["accuracy"], "output_reg": ["mae"]}
     assert type(model.optimizer).__name__ == "RMSprop"
     assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
 

@@ -53,7 +53,7 @@ def assert_same_model(keras, design) -> dict:
 
 def compiled(model) -> dict:
     config = model.get_compile_config()
-    return {key: config[key] for key in ("loss", "loss_weights", "metrics", "optimizer")}
+    return {key: config[key] for key in ("loss", "loss_weights", "metrics", "weighted_metrics", "optimizer")}
 
 
 # ------------------------------------------------------------------ templates
@@ -83,7 +83,7 @@ def test_code_reads_like_the_reference_document():
     assert ("model = keras.Model(inputs=input_layer, outputs=[output_class, output_reg], "
             "name='image_class_reg')") in code
     assert "    loss={'output_class': 'categorical_crossentropy', 'output_reg': 'mse'}," in code
-    assert "    metrics={'output_class': ['accuracy'], 'output_reg': ['mae']}," in code
+    assert "    weighted_metrics={'output_class': ['accuracy'], 'output_reg': ['mae']}," in code
 
 
 def test_code_without_compile_has_no_compile_call():
