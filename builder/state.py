@@ -122,23 +122,22 @@ def can_redo(state: State) -> bool:
 
 
 def undo(state: State) -> bool:
-    ensure(state)
-    history: History = state[HISTORY]
-    if not history.undo:
-        return False
-    history.redo.append(state[DESIGN])
-    state[DESIGN] = history.undo.pop()
-    _keep_selection_valid(state)
-    return True
+    return _step(state, "undo", "redo")
 
 
 def redo(state: State) -> bool:
+    return _step(state, "redo", "undo")
+
+
+def _step(state: State, source: str, target: str) -> bool:
+    """Move one design from one stack to the other (undo and redo are mirror images)."""
     ensure(state)
     history: History = state[HISTORY]
-    if not history.redo:
+    stack = getattr(history, source)
+    if not stack:
         return False
-    history.undo.append(state[DESIGN])
-    state[DESIGN] = history.redo.pop()
+    getattr(history, target).append(state[DESIGN])
+    state[DESIGN] = stack.pop()
     _keep_selection_valid(state)
     return True
 
