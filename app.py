@@ -19,6 +19,8 @@ DESIGN_PARAM, DATA_PARAM = "d", "data"
 SHELL_FLAG = "_shell_running"   # pages check it; see pages/design.py
 
 st.set_page_config(page_title="Multi-output model designer", layout="wide")
+if not st.query_params.get(DESIGN_PARAM) and not st.query_params.get(DATA_PARAM):
+    state.start_session(ss)        # a first visit opens on penguins, ready to train
 state.ensure(ss)
 # A shared link or a browser refresh carries the design in the URL; restore it before any page draws.
 link_problems = [str(p) for p in state.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))]

@@ -58,6 +58,25 @@ def scratch_design() -> Design:
     })
 
 
+DEFAULT_DATASET = "penguins"
+
+
+def start_session(state: State) -> None:
+    """Open a first visit on penguins with its suggested design, so Train works at once.
+
+    Only a session with no design yet gets it; a link that carries a design
+    or a dataset restores that instead (the caller skips this then).
+    """
+    if DESIGN in state:
+        return
+    from .data import load_builtin
+
+    set_dataset(state, load_builtin(DEFAULT_DATASET))
+    state[BUILTIN_KEY] = DEFAULT_DATASET
+    state[DESIGN] = suggestion(state)     # the starting point: nothing to undo yet
+    ensure(state)
+
+
 def ensure(state: State) -> None:
     """Fill in the keys a page needs; safe to call on every run."""
     if not isinstance(state.get(DESIGN), Design):

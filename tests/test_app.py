@@ -28,10 +28,18 @@ def test_every_page_renders_without_exception():
         assert not at.exception, page
 
 
+def test_a_first_visit_opens_on_penguins_with_its_suggested_design():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    design = at.session_state["design"]
+    assert at.session_state["dataset"].name == "penguins"
+    assert sorted(h.target for h in design.heads) == ["body_mass_g", "sex", "species"]
+    assert not at.exception
+
+
 def test_sidebar_shows_dataset_design_state_and_params():
     at = AppTest.from_file(APP, default_timeout=30).run()
     text = sidebar_text(at)
-    assert "Dataset:** none yet" in text and "valid" in text and "Total params:** 11" in text
+    assert "Dataset:** penguins (344 rows)" in text and "valid" in text and "Total params:** 3,077" in text
     at.switch_page("pages/design.py").run()
     at.button(key="add.Conv2D").click().run()
     assert ":red[1 error]" in sidebar_text(at)

@@ -19,9 +19,12 @@ def no_training_worker(monkeypatch):
 
 @pytest.fixture
 def at() -> AppTest:
+    """The Design page after the student chose to start from scratch (a first visit opens on penguins)."""
     app = AppTest.from_file(APP, default_timeout=30).run()
     app.switch_page("pages/design.py").run()
-    assert not app.exception
+    app.selectbox(key="start.source").set_value("scratch").run()
+    app.button(key="start.go").click().run()
+    assert not app.exception and app.session_state["design"].name == "my_model"
     return app
 
 

@@ -254,3 +254,19 @@ def test_bad_roles_are_refused(ss, penguins):
     with pytest.raises(DataError, match="target"):
         state.apply_roles(ss)
     assert state.current(ss) is before
+
+
+def test_a_new_session_starts_on_penguins_with_its_suggestion_and_nothing_to_undo():
+    s = {}
+    state.start_session(s)
+    assert s["dataset"].name == "penguins"
+    assert {h.target for h in s["design"].heads} == {"species", "sex", "body_mass_g"}
+    assert not state.can_undo(s)
+
+
+def test_a_session_that_has_a_design_keeps_it():
+    s = {}
+    state.ensure(s)
+    before = s["design"]
+    state.start_session(s)
+    assert s["design"] is before and "dataset" not in s
