@@ -67,14 +67,16 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
     delimiter = detect_delimiter(text)
     header = _header(text, delimiter)
     _check_header(header, label, delimiter)
-    frame = _parse(source, delimiter, encoding, label, len(header))
+    frame = _parse(source, delimiter, encoding, label, len(header), size)
     if len(frame) == 0:
         raise DataError(f"{label} has a header row ({', '.join(header[:5])}) but no data rows. "
                         "Upload the file with its rows.")
     if delimiter == ";":
         _read_decimal_commas(frame)
-    junk = _clean_numeric_columns(frame, on_junk, label)
-    profile = profile_frame(frame)
+    junk, text = _clean_numeric_columns(frame, on_junk, label)
+    profile = profile_frame(frame, text)
+    if size >= SPLIT_BYTES:
+        release_memory()
     for p in profile:
         if p.name in junk:
             p.reason += f"; {junk[p.name]}"
@@ -214,27 +216,127 @@ _ARROW_RAGGED = re.compile(r"Expected (\d+) columns, got (\d+)")
 _C_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-STREAM_BLOCK = 16 * 2**20
+STREAM_BLOCK = 2**20
+SPLIT_BYTES = 32 * 2**20     # files from this size are parsed in byte ranges, one per core
 
 
-def _stream(source, delimiter: str, encoding: str):
+def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True):
     """Parse with pyarrow block by block: about half the peak memory of a whole-file read.
 
-    Column types are inferred from the first block; a later block that does
-    not fit raises, and the caller falls back to a whole-file read.
+    A large file is cut at line breaks into one byte range per core, each
+    streamed on its own thread (one streaming reader parses on one core), so
+    the parse uses every core at a streaming reader's memory.  Column types
+    are inferred from the first block; a later block or range that does not
+    fit raises, and the caller reads the file again another way.
     """
+    import pyarrow as pa
+
+    ranges = _ranges(source, size) if split else [(0, size)]
+    first = _open_range(source, delimiter, encoding, *ranges[0], None)
+    if len(ranges) == 1:
+        table = pa.Table.from_batches(list(first), schema=first.schema)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def read(k: int):
+            reader = first if k == 0 else _open_range(source, delimiter, encoding, *ranges[k], first.schema)
+            return pa.Table.from_batches(list(reader), schema=first.schema)
+
+        with ThreadPoolExecutor(len(ranges)) as pool:
+            parts = list(pool.map(read, range(len(ranges))))
+        table = pa.concat_tables(parts)
+        del parts
+    del first
+    try:
+        return table.to_pandas(split_blocks=True, self_destruct=True)   # frees each Arrow column once converted
+    finally:
+        del table
+        if size >= SPLIT_BYTES:
+            release_memory()   # the parser's freed blocks
+
+
+def _ranges(source, size: int) -> list[tuple[int, int]]:
+    """(start, end) byte ranges that each end after a line break; one range for small files."""
+    import pyarrow as pa
+
+    n = min(pa.cpu_count(), size // SPLIT_BYTES)
+    cuts = [0]
+    for k in range(1, n):
+        cut = _line_end(source, size * k // n)
+        if cut is None or cut <= cuts[-1] or cut >= size:
+            break
+        cuts.append(cut)
+    return list(zip(cuts, cuts[1:] + [size]))
+
+
+def _line_end(source, offset: int) -> int | None:
+    """The position just after the first b"\\n" at or after ``offset``, or None."""
+    for start in range(offset, offset + 4 * 2**20, 64 * 1024):
+        chunk = _read_bytes(source, start, 64 * 1024)
+        if not chunk:
+            return None
+        at = chunk.find(b"\n")
+        if at >= 0:
+            return start + at + 1
+    return None
+
+
+def _read_bytes(source, start: int, n: int) -> bytes:
+    if isinstance(source, io.BytesIO):
+        return source.getbuffer()[start:start + n].tobytes()
+    with open(source, "rb") as f:
+        f.seek(start)
+        return f.read(n)
+
+
+class _Range(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, as a stream pyarrow can read."""
+
+    def __init__(self, path, start: int, end: int):
+        self._file = open(path, "rb")
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._file.readinto(memoryview(buffer)[:self._left]) if self._left else 0
+        self._left -= n
+        if not n:
+            self._file.close()   # pyarrow reads to the end and then lets go of the stream
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _open_range(source, delimiter: str, encoding: str, start: int, end: int, schema):
+    """A streaming reader of one byte range; ranges after the first get the first's column names and types."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if isinstance(source, io.BytesIO):
         source.seek(0)
-    reader = pacsv.open_csv(
-        source if isinstance(source, io.BytesIO) else str(source),
-        read_options=pacsv.ReadOptions(block_size=STREAM_BLOCK, encoding=encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter),
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=True, null_values=NULL_VALUES))
-    table = pa.Table.from_batches(list(reader), schema=reader.schema)
-    return table.to_pandas(split_blocks=True, self_destruct=True)   # frees each Arrow column once converted
+        stream = pa.BufferReader(pa.py_buffer(source.getbuffer()[start:end])) if start or end < len(source.getbuffer()) \
+            else source
+    elif start == 0 and end >= _file_size(source):
+        stream = str(source)
+    else:
+        stream = _Range(source, start, end)
+    read = dict(block_size=STREAM_BLOCK, encoding=encoding)
+    convert = dict(strings_can_be_null=True, null_values=NULL_VALUES)
+    if schema is not None:
+        read["column_names"] = schema.names
+        convert["column_types"] = schema
+    return pacsv.open_csv(stream, read_options=pacsv.ReadOptions(**read),
+                          parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                          convert_options=pacsv.ConvertOptions(**convert))
+
+
+def _file_size(path) -> int:
+    return Path(path).stat().st_size
 
 
 # pandas' default missing-value markers, so both parsers agree.
@@ -242,11 +344,15 @@ NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-n
                "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
 
 
-def _parse(source, delimiter: str, encoding: str, label: str, n_columns: int):
+def _parse(source, delimiter: str, encoding: str, label: str, n_columns: int, size: int):
     import pandas as pd
 
     try:
-        return _stream(source, delimiter, encoding)
+        return _stream(source, delimiter, encoding, size)
+    except (ValueError, UnicodeDecodeError):   # a cut may fall inside a quoted line break: read in one piece
+        pass
+    try:
+        return _stream(source, delimiter, encoding, size, split=False)
     except (ValueError, UnicodeDecodeError) as e:   # pyarrow.ArrowInvalid is a ValueError
         if _ARROW_RAGGED.search(str(e)):
             raise _ragged_error(source, delimiter, encoding, label, n_columns) from None
@@ -320,14 +426,15 @@ def _read_decimal_commas(frame) -> None:
             frame[column] = text     # the numeric check below turns it into numbers, junk included
 
 
-def _clean_numeric_columns(frame, on_junk: str, label: str) -> dict[str, str]:
+def _clean_numeric_columns(frame, on_junk: str, label: str) -> tuple[dict[str, str], list[str]]:
     """Turn mostly numeric text columns into numbers, the few non-numbers into missing values.
 
-    Returns, per column that had non-numbers, what was done in words.
+    Returns, per column that had non-numbers, what was done in words; and the text columns that do not
+    hold numbers.
     """
     import pandas as pd
 
-    notes = {}
+    notes, text = {}, []
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
@@ -336,6 +443,7 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> dict[str, str]:
             continue
         junk = numeric_junk(series)
         if junk is None:
+            text.append(column)
             continue
         count, examples = junk
         if count and on_junk == "error":
@@ -345,4 +453,21 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> dict[str, str]:
         if count:
             notes[column] = (f"{count:,} value(s) that are not numbers (such as {examples}) are treated as missing. "
                              "Fix them in the file if they are real values.")
-    return notes
+    return notes, text
+
+
+def release_memory() -> None:
+    """Hand memory freed after a big read back to the system, so the next steps start from a lower peak.
+
+    Arrow's pool keeps freed blocks for reuse, and glibc keeps freed heap
+    memory (numpy's mid-sized arrays land there) until it is trimmed.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)   # glibc only; elsewhere there is nothing to call
+    except (OSError, AttributeError):
+        pass

@@ -7,7 +7,10 @@ million rows costs a fraction of reading them.
 
 from __future__ import annotations
 
+import functools
 import re
+
+from typing import Iterable
 
 from .dataset import ColumnProfile
 
@@ -19,12 +22,31 @@ ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|key|index)([^a-z]|$)", re.IGNORECASE)
 DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
 
 
-def profile_frame(frame) -> list[ColumnProfile]:
-    """One ColumnProfile per column, in column order."""
-    return [profile_column(name, frame[name]) for name in frame.columns]
+PARALLEL_ROWS = 100_000    # frames from this many rows are profiled a column per thread
 
 
-def profile_column(name: str, series) -> ColumnProfile:
+def profile_frame(frame, text: Iterable[str] = ()) -> list[ColumnProfile]:
+    """One ColumnProfile per column, in column order.
+
+    ``text`` names columns already found not to hold numbers (``numeric_junk``
+    returned None), so that check is not made twice.
+
+    Large frames are profiled a column per thread: the heavy steps (hashing
+    for distinct counts, value counts) run in numpy and Arrow without the GIL.
+    """
+    columns, text = list(frame.columns), set(text)
+    if len(frame) < PARALLEL_ROWS or len(columns) < 2:
+        return [profile_column(name, frame[name], name in text) for name in columns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .splits import _cores
+
+    with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
+        return list(pool.map(lambda name: profile_column(name, frame[name], name in text), columns))
+
+
+def profile_column(name: str, series, text: bool = False) -> ColumnProfile:
+    """The profile of one column; ``text``: it is known not to hold numbers (skips that check)."""
     import pandas as pd
 
     missing = int(series.isna().sum())
@@ -37,7 +59,7 @@ def profile_column(name: str, series) -> ColumnProfile:
         return _datetime(name, series, missing)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return _numeric(name, series, missing, present)
-    return _text(name, series, missing, present)
+    return _text(name, series, missing, present, text)
 
 
 def _numeric(name: str, series, missing: int, present: int, note: str = "") -> ColumnProfile:
@@ -59,9 +81,8 @@ def count_distinct(series) -> int:
 
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
         values = series.to_numpy()
-        if values.dtype.kind == "f":
-            values = values[~np.isnan(values)]
-        return len(np.unique(values, sorted=False))
+        distinct = len(np.unique(values, sorted=False))     # NaNs count as one value: no filtered copy
+        return distinct - 1 if values.dtype.kind == "f" and np.isnan(values).any() else distinct
     return int(series.nunique())
 
 
@@ -76,8 +97,8 @@ def _looks_like_id(name: str, series) -> bool:
     return bool(len(steps) and (steps == 1).all())
 
 
-def _text(name: str, series, missing: int, present: int) -> ColumnProfile:
-    junk = numeric_junk(series)
+def _text(name: str, series, missing: int, present: int, text: bool = False) -> ColumnProfile:
+    junk = None if text else numeric_junk(series)
     if junk is not None:
         count, examples = junk
         import pandas as pd
@@ -191,12 +212,19 @@ def _looks_like_dates(series) -> bool:
 
 def _sample(series):
     """About SAMPLE_ROWS rows at random positions (fixed seed); pandas' sample() shuffles every row, which costs more."""
-    import numpy as np
-
     if len(series) <= SAMPLE_ROWS:
         return series
-    rows = np.unique(np.random.default_rng(0).integers(0, len(series), SAMPLE_ROWS))
-    return series.iloc[rows]
+    return series.iloc[_sample_rows(len(series))]
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_rows(n: int):
+    """The sample's row positions for a column of n rows: the same for every column, so worked out once."""
+    import numpy as np
+
+    rows = np.unique(np.random.default_rng(0).integers(0, n, SAMPLE_ROWS))
+    rows.flags.writeable = False
+    return rows
 
 
 def _first(series):

@@ -26,6 +26,7 @@ from ..spec import CLASSIFICATION_LOSSES, Design, Head, TableInput
 from ..tabular import layer_names
 from .dataset import Dataset
 
+PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
 
@@ -169,12 +170,27 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     _check_rows(len(idx[0]), len(frame))
     splits = [Split({}, {}, {}, len(rows)) for rows in idx]
 
-    # Column by column, so only one full-length copy is alive at a time (threads here would hold several:
-    # measured, they push the peak past 3x the file size for little time saved).
-    for column in design.input.columns:
-        values = encode_column(frame[column.name], column)
-        for split, rows in zip(splits, idx):
-            split.x[names[column.name]] = values[rows]
+    if len(frame) >= PARALLEL_ROWS:
+        from .csvio import release_memory
+
+        release_memory()     # what profiling freed: the splits' arrays start from a lower peak
+    # Each column is encoded and cut into the splits on its own, a thread per core (numpy and Arrow let go
+    # of the GIL): only one full-length temporary per thread is alive at a time.
+    def encode(column):
+        return names[column.name], encode_column(frame[column.name], column, idx)
+
+    columns = design.input.columns
+    if len(columns) > 1 and len(frame) >= PARALLEL_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
+            encoded = list(pool.map(encode, columns))
+    else:
+        encoded = [encode(column) for column in columns]
+    for name, parts in encoded:
+        for split, values in zip(splits, parts):
+            split.x[name] = values
+    del encoded
     for split, rows in zip(splits, idx):
         split.y.update({name: value[rows] for name, (value, _) in targets.items()})
         split.sample_weight.update({name: weight[rows] for name, (_, weight) in targets.items()})
@@ -203,13 +219,21 @@ def _strata(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.where(weight > 0, labels.astype(np.int64), -1)   # rows without the label form their own group
 
 
-def encode_column(series, column) -> np.ndarray:
-    """One input column as the model takes it: float32 (n, 1) with NaN, or UTF-8 bytes (n, 1)."""
+def encode_column(series, column, rows=None):
+    """One input column as the model takes it: float32 (n, 1) with NaN, or UTF-8 bytes (n, 1).
+
+    With ``rows`` (a list of index arrays), one such array per list entry, taking those rows.
+    """
     if column.kind == "numeric":
-        return _numbers(series).reshape(-1, 1)
+        values = _numbers(series)
+        if rows is None:
+            return values.reshape(-1, 1)
+        return [values[r].reshape(-1, 1) for r in rows]
     codes = _codes(series, list(column.vocabulary))
     lookup = np.array([v.encode("utf-8") for v in column.vocabulary] + [b""])
-    return lookup[codes].reshape(-1, 1)
+    if rows is None:
+        return lookup[codes].reshape(-1, 1)
+    return [lookup[codes[r]].reshape(-1, 1) for r in rows]   # take the rows' codes first: one bytes copy
 
 
 def _numbers(series) -> np.ndarray:
@@ -227,9 +251,20 @@ def _codes(series, values: list[str]) -> np.ndarray:
 
     from .profile import as_text
 
-    text = pa.array(as_text(series), type=pa.string())
-    codes = pc.index_in(text, value_set=pa.array(values, type=pa.string()))
-    return codes.fill_null(len(values)).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    text = pa.array(as_text(series))      # Arrow-backed text: the same buffers, no copy
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        text = text.cast(pa.large_string())
+    codes = pc.index_in(text, value_set=pa.array(values, type=text.type))
+    codes = codes.fill_null(len(values))
+    if isinstance(codes, pa.ChunkedArray):
+        codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
+    return codes.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
+def _cores() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
