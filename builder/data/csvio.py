@@ -1,8 +1,11 @@
 """Reading a CSV a user uploads: detection, checks with one clear message each, then profiling.
 
-The file is parsed once, by pandas with the pyarrow engine (multi-threaded,
-and it keeps text columns in Arrow memory); files pyarrow cannot parse (for
-example quoted fields with line breaks) go through pandas' C engine instead.
+The file is parsed by pyarrow's streaming reader (a large file in byte ranges
+cut at line breaks, a thread each, so every core parses at a streaming
+reader's memory; text columns stay in Arrow memory); files pyarrow cannot
+parse that way are read again in one piece, and files pyarrow cannot parse
+at all (for example quoted fields with line breaks) go through pandas' C
+engine instead.
 Everything a user can get wrong becomes one ``DataError`` that says what is
 wrong and what to do.
 """
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from .dataset import Dataset
-from .profile import numeric_junk, profile_frame
+from .profile import PARALLEL_ROWS, numeric_junk, profile_frame
 
 MAX_BYTES = 200 * 2**20
 SNIFF_BYTES = 64 * 1024
@@ -217,13 +220,13 @@ _C_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 STREAM_BLOCK = 2**20
-SPLIT_BYTES = 32 * 2**20     # files from this size are parsed in byte ranges, one per core
+SPLIT_BYTES = 32 * 2**20     # files from this size are parsed in byte ranges, two per core
 
 
 def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True):
     """Parse with pyarrow block by block: about half the peak memory of a whole-file read.
 
-    A large file is cut at line breaks into one byte range per core, each
+    A large file is cut at line breaks into byte ranges (two per core), each
     streamed on its own thread (one streaming reader parses on one core), so
     the parse uses every core at a streaming reader's memory.  Column types
     are inferred from the first block; a later block or range that does not
@@ -259,7 +262,7 @@ def _ranges(source, size: int) -> list[tuple[int, int]]:
     """(start, end) byte ranges that each end after a line break; one range for small files."""
     import pyarrow as pa
 
-    n = min(pa.cpu_count(), size // SPLIT_BYTES)
+    n = min(2 * pa.cpu_count(), size // SPLIT_BYTES)   # two per core: ranges that end early leave no core idle
     cuts = [0]
     for k in range(1, n):
         cut = _line_end(source, size * k // n)
@@ -435,13 +438,20 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> tuple[dict[str, s
     import pandas as pd
 
     notes, text = {}, []
-    for column in frame.columns:
+    columns = [column for column in frame.columns if not (
+        pd.api.types.is_numeric_dtype(frame[column].dtype) or pd.api.types.is_bool_dtype(frame[column].dtype)
+        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype))]
+    if len(columns) > 1 and len(frame) >= PARALLEL_ROWS:   # checked a column per thread, used in column order
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .splits import _cores
+
+        with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
+            checks = list(pool.map(lambda column: numeric_junk(frame[column]), columns))
+    else:
+        checks = [numeric_junk(frame[column]) for column in columns]
+    for column, junk in zip(columns, checks):
         series = frame[column]
-        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-            continue
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            continue
-        junk = numeric_junk(series)
         if junk is None:
             text.append(column)
             continue

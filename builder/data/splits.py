@@ -122,7 +122,9 @@ def _check_fractions(val: float, test: float) -> None:
 def split_indices(n: int, seed: int, val: float, test: float, strata: np.ndarray | None = None):
     """(train, val, test) row indices; within each stratum the same fractions go to each split."""
     rng = np.random.default_rng(seed)
-    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    # Distinct strata by hashing, then sorted: the same order as np.unique's full sort, faster.
+    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s)
+                                                    for s in np.sort(np.unique(strata, sorted=False))]
     parts: list[list[np.ndarray]] = [[], [], []]
     for group in groups:
         group = rng.permutation(group)
@@ -163,30 +165,37 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     frame = dataset.frame
     _check_design_columns(design, dataset)
     names = layer_names(design.input)
-    targets = {h.name: encode_target(frame[h.target], h) for h in design.heads}
-    stratify = _classification_head(design)
-    strata = _strata(*targets[stratify.name]) if stratify else None
-    idx = split_indices(len(frame), seed, val, test, strata)
-    _check_rows(len(idx[0]), len(frame))
-    splits = [Split({}, {}, {}, len(rows)) for rows in idx]
-
+    columns = design.input.columns
+    pool = None
     if len(frame) >= PARALLEL_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
         from .csvio import release_memory
 
         release_memory()     # what profiling freed: the splits' arrays start from a lower peak
-    # Each column is encoded and cut into the splits on its own, a thread per core (numpy and Arrow let go
-    # of the GIL): only one full-length temporary per thread is alive at a time.
-    def encode(column):
-        return names[column.name], encode_column(frame[column.name], column, idx)
+        if len(columns) > 1:
+            pool = ThreadPoolExecutor(_cores())
+    try:
+        # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
+        # text, the slow part) start while this thread encodes the targets and splits the rows.
+        codes = {c.name: pool.submit(_small_codes, frame[c.name], c) for c in columns
+                 if c.kind != "numeric"} if pool else {}
+        targets = {h.name: encode_target(frame[h.target], h) for h in design.heads}
+        stratify = _classification_head(design)
+        strata = _strata(*targets[stratify.name]) if stratify else None
+        idx = split_indices(len(frame), seed, val, test, strata)
+        _check_rows(len(idx[0]), len(frame))
 
-    columns = design.input.columns
-    if len(columns) > 1 and len(frame) >= PARALLEL_ROWS:
-        from concurrent.futures import ThreadPoolExecutor
+        # Each column is cut into the splits on its own: one full-length temporary per thread at a time.
+        def encode(column):
+            known = codes.pop(column.name).result() if column.name in codes else None
+            return names[column.name], encode_column(frame[column.name], column, idx, known)
 
-        with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
-            encoded = list(pool.map(encode, columns))
-    else:
-        encoded = [encode(column) for column in columns]
+        encoded = list(pool.map(encode, columns)) if pool else [encode(column) for column in columns]
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    splits = [Split({}, {}, {}, len(rows)) for rows in idx]
     for name, parts in encoded:
         for split, values in zip(splits, parts):
             split.x[name] = values
@@ -219,21 +228,29 @@ def _strata(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.where(weight > 0, labels.astype(np.int64), -1)   # rows without the label form their own group
 
 
-def encode_column(series, column, rows=None):
+def encode_column(series, column, rows=None, codes=None):
     """One input column as the model takes it: float32 (n, 1) with NaN, or UTF-8 bytes (n, 1).
 
     With ``rows`` (a list of index arrays), one such array per list entry, taking those rows.
+    ``codes``: the categorical column's ``_codes``, if already worked out.
     """
     if column.kind == "numeric":
         values = _numbers(series)
         if rows is None:
             return values.reshape(-1, 1)
         return [values[r].reshape(-1, 1) for r in rows]
-    codes = _codes(series, list(column.vocabulary))
+    if codes is None:
+        codes = _codes(series, list(column.vocabulary))
     lookup = np.array([v.encode("utf-8") for v in column.vocabulary] + [b""])
     if rows is None:
         return lookup[codes].reshape(-1, 1)
-    return [lookup[codes[r]].reshape(-1, 1) for r in rows]   # take the rows' codes first: one bytes copy
+    return [np.take(lookup, codes[r]).reshape(-1, 1) for r in rows]   # the rows' codes first: one bytes copy
+
+
+def _small_codes(series, column) -> np.ndarray:
+    """``_codes`` in the smallest integer type that holds them (a vocabulary has at most a few hundred values)."""
+    codes = _codes(series, list(column.vocabulary))
+    return codes.astype(np.min_scalar_type(len(column.vocabulary)), copy=False)
 
 
 def _numbers(series) -> np.ndarray:
