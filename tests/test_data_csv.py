@@ -159,3 +159,12 @@ def test_decimal_commas_in_a_semicolon_file_are_numbers():
     assert ds.frame["price"].tolist() == [1.5, 2.25, -3.0, 4.0]
     assert ds.frame["weight"].tolist() == [1234.5, 17.0, 2.5, 3.75]
     assert ds.column("price").kind == "numeric" and ds.column("label").kind == "binary"
+
+
+def test_a_latin1_byte_after_the_sniffed_start_reads_as_latin1(tmp_path):
+    rows = ["id,price,city"] + [f"{i},{i * 0.5},city{i % 7}" for i in range(5000)] + ["5001,1.0,Montr\xe9al"]
+    path = tmp_path / "late_latin1.csv"
+    path.write_bytes(("\n".join(rows) + "\n").encode("latin-1"))
+    dataset = read_csv(path)
+    assert dataset.frame["city"].iloc[-1] == "Montréal"
+    assert dataset.source.endswith("latin-1")

@@ -71,6 +71,11 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
     header = _header(text, delimiter)
     _check_header(header, label, delimiter)
     frame = _parse(source, delimiter, encoding, label, len(header), size)
+    if encoding != "latin-1" and _undecoded_text(frame):
+        # The first 64 KB were UTF-8 but a later row is not: pyarrow then keeps that column as raw
+        # bytes.  Latin-1 decodes every byte, so read the file again with it.
+        encoding = "latin-1"
+        frame = _parse(source, delimiter, encoding, label, len(header), size)
     if len(frame) == 0:
         raise DataError(f"{label} has a header row ({', '.join(header[:5])}) but no data rows. "
                         "Upload the file with its rows.")
@@ -378,6 +383,16 @@ def _parse(source, delimiter: str, encoding: str, label: str, n_columns: int, si
             raise DataError(_ragged_message(label, int(line), int(got), int(want))) from None
         raise DataError(f"{label} cannot be read as CSV: {str(e).strip().splitlines()[-1]}. "
                         f"{SAVE_AS_CSV}") from None
+
+
+def _undecoded_text(frame) -> bool:
+    """True when a column holds raw bytes: text that did not decode with the detected encoding."""
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            first = frame[column].first_valid_index()
+            if first is not None and isinstance(frame[column].at[first], bytes):
+                return True
+    return False
 
 
 def _rewind(read, source, **kwargs):
