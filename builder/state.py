@@ -97,11 +97,16 @@ def report(state: State) -> Report:
     The sidebar and the page both need it on every run; designs are replaced,
     never mutated, so the object identity is a safe cache key.
     """
+    return _per_design(state, "_report", analyse)
+
+
+def _per_design(state: State, key: str, compute: Callable[[Design], Any]) -> Any:
+    """``compute(design)`` for the current design, kept in ``state[key]`` until the design changes."""
     design = current(state)
-    cached = state.get("_report")
+    cached = state.get(key)
     if cached is None or cached[0] is not design:
-        cached = (design, analyse(design))
-        state["_report"] = cached
+        cached = (design, compute(design))
+        state[key] = cached
     return cached[1]
 
 
@@ -435,12 +440,7 @@ def design_json(state: State) -> str:
 
 def url_text(state: State) -> str:
     """The compressed design for the ``d`` query parameter, cached per design object."""
-    design = current(state)
-    cached = state.get("_url")
-    if cached is None or cached[0] is not design:
-        cached = (design, to_url(design))
-        state["_url"] = cached
-    return cached[1]
+    return _per_design(state, "_url", to_url)
 
 
 def restore_from_url(state: State, text: str | None) -> list[Problem]:
