@@ -9,6 +9,7 @@ import gc
 import os
 import sys
 import threading
+import time
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ from builder import state
 ss = st.session_state
 DESIGN_PARAM, DATA_PARAM = "d", "data"
 SHELL_FLAG = "_shell_running"   # pages check it; see pages/design.py
+WARM_DELAY_S = 2.0
 
 st.set_page_config(page_title="Multi-output model designer", layout="wide")
 if not st.query_params.get(DESIGN_PARAM) and not st.query_params.get(DATA_PARAM):
@@ -57,6 +59,9 @@ def warm_training() -> threading.Thread:
     The service itself is the server-wide one the Train page uses.
     """
     def warm() -> None:
+        # Wait for the first page to be drawn: on a small machine the worker's TensorFlow import
+        # would otherwise compete with the browser for the CPU.  Nobody presses Train this soon.
+        time.sleep(WARM_DELAY_S)
         from builder import runs
 
         runs.service()
