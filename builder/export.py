@@ -18,10 +18,9 @@ import math
 from typing import Mapping, Sequence
 
 from .codegen import compile_code, model_code
+from .data.export import NPZ_INPUT_KEY, dataset_bytes
 from .results import head_kind
 from .spec import Design, Head, TableInput
-
-NPZ_INPUT_KEY = "x"   # the input array in an .npz; each head's target is stored under the head's name
 
 
 def script_name(design: Design) -> str:
@@ -318,13 +317,7 @@ def requirements(design: Design) -> str:
 def data_file_bytes(dataset) -> bytes:
     """The dataset as the script reads it: a CSV with the original column names, or an ``.npz``
     with ``x`` and one array per head."""
-    if dataset.kind == "table":
-        return dataset.frame.to_csv(index=False).encode()
-    import numpy as np
-
-    out = io.BytesIO()
-    np.savez_compressed(out, **{NPZ_INPUT_KEY: dataset.x}, **dataset.y)
-    return out.getvalue()
+    return dataset_bytes(dataset)
 
 
 def file_stem(design: Design) -> str:

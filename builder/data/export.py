@@ -1,7 +1,12 @@
-"""Writing a built-in dataset to a file: CSV for tables, .npz (``x`` plus one array per head) for arrays."""
+"""Datasets as files: CSV for tables, .npz (``x`` plus one array per head) for arrays.
+
+One writer serves the CLI's ``data`` command and the Export page's download,
+so the file a user gets is the same either way.
+"""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -9,6 +14,17 @@ import numpy as np
 
 from ..errors import DataError
 from .builtin import PENGUINS_CSV, load_builtin
+
+NPZ_INPUT_KEY = "x"   # the input array in an .npz; each head's target is stored under the head's name
+
+
+def dataset_bytes(dataset) -> bytes:
+    """The dataset as a file: a CSV with the original column names (missing as NA), or an ``.npz``."""
+    if dataset.kind == "table":
+        return dataset.frame.to_csv(index=False, na_rep="NA").encode()
+    out = io.BytesIO()
+    np.savez_compressed(out, **{NPZ_INPUT_KEY: dataset.x}, **dataset.y)
+    return out.getvalue()
 
 
 def save_builtin(name: str, out: str | Path, rows: int | None = None, seed: int = 0) -> Path:
@@ -28,10 +44,8 @@ def save_builtin(name: str, out: str | Path, rows: int | None = None, seed: int 
         out.parent.mkdir(parents=True, exist_ok=True)
         if name == "penguins" and rows is None:
             shutil.copyfile(PENGUINS_CSV, out)    # the shipped file, byte for byte
-        elif dataset.kind == "table":
-            dataset.frame.to_csv(out, index=False, na_rep="NA")
         else:
-            np.savez(out, x=dataset.x, **dataset.y)
+            out.write_bytes(dataset_bytes(dataset))
     except OSError as e:
         raise DataError(f"cannot write {str(out)!r}: {e.strerror}. Choose another path.") from None
     return out
