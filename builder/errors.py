@@ -7,7 +7,7 @@ to do, in the style of Keras' own argument checks.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -32,9 +32,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class DesignError(ValueError):

@@ -34,10 +34,6 @@ class ColumnProfile:
     role: Role = "input"
     values: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"column": self.name, "kind": self.kind, "missing": self.missing, "distinct": self.distinct,
-                "role": self.role, "reason": self.reason}
-
 
 @dataclass
 class Dataset:
