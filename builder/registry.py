@@ -127,8 +127,7 @@ def _window(n: int, size: int, stride: int, padding: str, what: str) -> int:
 
 
 def _dense_shape(shape: Shape, p: dict) -> Shape:
-    _need_rank(shape, (1, 2, 3, 4), "an input", "")
-    return shape[:-1] + (p["units"],)
+    return shape[:-1] + (p["units"],)     # Dense acts on the last axis of any shape
 
 
 def _conv_shape(rank: int):
