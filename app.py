@@ -14,10 +14,10 @@ import time
 import streamlit as st
 
 from builder import state
+from pages import SHELL_FLAG    # pages run the shell around themselves when it is not set
 
 ss = st.session_state
 DESIGN_PARAM, DATA_PARAM = "d", "data"
-SHELL_FLAG = "_shell_running"   # pages check it; see pages/design.py
 WARM_DELAY_S = 2.0
 
 st.set_page_config(page_title="Multi-output model designer", layout="wide")

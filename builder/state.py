@@ -432,10 +432,6 @@ def load_json(state: State, raw: str | bytes) -> Design:
     return commit(state, design)
 
 
-def design_json(state: State) -> str:
-    return current(state).to_json()
-
-
 # ---------------------------------------------------------------- the URL
 
 def url_text(state: State) -> str:

@@ -6,39 +6,22 @@ Layout only: loading, profiling and the suggested design live in
 and leaves the current dataset as it was.
 """
 
-import runpy
-from pathlib import Path
-
 import streamlit as st
 
 from builder import state
-from builder.errors import DataError, DesignError
+from pages import bind, run_inside_shell
+from pages import attempt as attempt_or_flash
 
-# Streamlit's legacy pages/ mode runs a URL such as /design directly, without app.py, on a freshly
-# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
-if not st.session_state.get("_shell_running"):
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
-    st.stop()
+run_inside_shell()
 
 ss = st.session_state
 FLASH, NOTE = "_data_flash", "_data_note"
 KIND_CHOICES = ("auto", *state.TARGET_KINDS)
+COLUMN_WIDTHS = [2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5]    # the column table: header and rows line up
 
 
 def attempt(action, *args) -> bool:
-    try:
-        action(*args)
-        return True
-    except DesignError as e:
-        ss[FLASH] = [str(p) for p in e.problems]
-    except (DataError, ValueError) as e:
-        ss[FLASH] = [str(e)]
-    return False
-
-
-def bind(key: str, value) -> None:
-    if key not in ss or ss[key] != value:
-        ss[key] = value
+    return attempt_or_flash(FLASH, action, *args)
 
 
 # ----------------------------------------------------------- callbacks
@@ -104,11 +87,11 @@ def table_view(dataset) -> None:
     st.markdown("**Columns**: what each one is, and what the model should do with it")
     roles = state.column_roles(ss)
     kinds = ss.get(state.KINDS, {})
-    header = st.columns([2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5])
+    header = st.columns(COLUMN_WIDTHS)
     for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
         col.caption(title)
     for column in dataset.profile:
-        name, kind, missing, distinct, reason, role, target_kind = st.columns([2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5])
+        name, kind, missing, distinct, reason, role, target_kind = st.columns(COLUMN_WIDTHS)
         name.markdown(f"`{column.name}`")
         kind.write(column.kind)
         missing.write(f"{column.missing:,}")

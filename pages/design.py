@@ -7,24 +7,19 @@ a widget is drawn its session value is set from the design, which makes undo,
 redo and uploads show up in every widget without per-widget bookkeeping.
 """
 
-import runpy
-from pathlib import Path
-
 import streamlit as st
 
 from builder import state
 from builder.diagram import to_dot
-from builder.errors import DataError, DesignError
+from builder.export import design_json
 from builder.registry import REGISTRY, by_category
 from builder.spec import TensorInput, layer_params
 from builder.templates import TEMPLATE_NAMES, describe
 from builder.widgets import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
+from pages import bind, run_inside_shell
+from pages import attempt as attempt_or_flash
 
-# Streamlit's legacy pages/ mode runs a URL such as /design directly, without app.py, on a freshly
-# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
-if not st.session_state.get("_shell_running"):
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
-    st.stop()
+run_inside_shell()
 
 ss = st.session_state
 FLASH = "_design_flash"
@@ -34,18 +29,7 @@ FLASH = "_design_flash"
 
 def attempt(action, *args) -> None:
     """Run an edit; a refused edit becomes a message on the page, never a traceback."""
-    try:
-        action(*args)
-    except DesignError as e:
-        ss[FLASH] = [str(p) for p in e.problems]
-    except (DataError, ValueError) as e:
-        ss[FLASH] = [str(e)]
-
-
-def bind(key: str, value) -> None:
-    """Show the design's value in the widget ``key`` (set before the widget is drawn)."""
-    if key not in ss or ss[key] != value:
-        ss[key] = value
+    attempt_or_flash(FLASH, action, *args)
 
 
 class Keys:
@@ -143,7 +127,7 @@ def toolbar() -> None:
     redo.button("Redo", key="redo", icon=":material/redo:", disabled=not state.can_redo(ss),
                 on_click=attempt, args=(state.redo, ss))
     design = state.current(ss)
-    down.download_button("Download JSON", state.design_json(ss), file_name=f"{design.name}.json",
+    down.download_button("Download JSON", design_json(design), file_name=f"{design.name}.json",
                          mime="application/json", key="design.download", on_click="ignore",
                          icon=":material/download:")
     if ss.get("start.source") in TEMPLATE_NAMES:
@@ -222,7 +206,8 @@ def palette(design) -> None:
         position.selectbox("Position", list(range(len(layers) + 1)), key="palette.at",
                            format_func=lambda k: "at the start" if k == 0 else
                            f"after {k}. {layers[k - 1].type} ({layers[k - 1].id})")
-        for tab, (category, types) in zip(st.tabs([c.capitalize() for c in by_category()]), by_category().items()):
+        categories = by_category()
+        for tab, types in zip(st.tabs([c.capitalize() for c in categories]), categories.values()):
             with tab:
                 for layer_type in types:
                     button, text = st.columns([2, 3], vertical_alignment="center")

@@ -1,19 +1,13 @@
 """Export page: the design as a runnable script, and downloads of the script, model, design and history."""
 
-import runpy
-from pathlib import Path
-
 import streamlit as st
 
 from builder import DataError, DesignError
 from builder import export, runs
 from builder import state as session
+from pages import run_inside_shell
 
-# Streamlit's legacy pages/ mode runs a URL such as /train directly, without app.py, on a freshly
-# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
-if not st.session_state.get("_shell_running"):
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
-    st.stop()
+run_inside_shell()
 
 st.header("Export")
 st.caption("Take the model away: a Python script that trains it on your data, the trained model, "

@@ -1,19 +1,13 @@
 """Results page: each head on the held-out test split, the run history, and "does sharing help?"."""
 
-import runpy
-from pathlib import Path
-
 import streamlit as st
 
 from builder import DataError, DesignError, plots, results, runs
 from builder import state as session
 from builder.results import ClassificationResult
+from pages import run_inside_shell
 
-# Streamlit's legacy pages/ mode runs a URL such as /train directly, without app.py, on a freshly
-# started server's first run; run the shell (navigation, sidebar, URL restore) around this page then.
-if not st.session_state.get("_shell_running"):
-    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
-    st.stop()
+run_inside_shell()
 
 st.header("Results")
 state = st.session_state

@@ -1,0 +1,47 @@
+"""What every page shares: the shell guard and the widget helpers of the editing pages.
+
+This file is no page: Streamlit's legacy ``pages/`` discovery skips
+``__init__.py`` (and only it and dot-files), so a helper module here is never
+listed.  A ``_name.py`` would be.
+"""
+
+import runpy
+from pathlib import Path
+
+import streamlit as st
+
+from builder.errors import DataError, DesignError
+
+SHELL_FLAG = "_shell_running"     # app.py sets it while a page runs inside it
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def run_inside_shell() -> None:
+    """Run the shell (navigation, sidebar, URL restore) around the page, unless it already is.
+
+    Streamlit's legacy pages/ mode runs a URL such as /design directly,
+    without app.py, on a freshly started server's first run; the shell then
+    runs the page itself, and this run stops.
+    """
+    if not st.session_state.get(SHELL_FLAG):
+        runpy.run_path(str(APP), run_name="__main__")
+        st.stop()
+
+
+def attempt(flash: str, action, *args) -> bool:
+    """Run an edit; a refused edit becomes messages under ``flash`` for the page to show, never a traceback."""
+    try:
+        action(*args)
+        return True
+    except DesignError as e:
+        st.session_state[flash] = [str(p) for p in e.problems]
+    except (DataError, ValueError) as e:
+        st.session_state[flash] = [str(e)]
+    return False
+
+
+def bind(key: str, value) -> None:
+    """Show the design's value in the widget ``key`` (set before the widget is drawn)."""
+    ss = st.session_state
+    if key not in ss or ss[key] != value:
+        ss[key] = value
