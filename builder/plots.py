@@ -80,6 +80,11 @@ def _line(figure, series: Mapping, key: str, name: str, row: int, col: int, colo
     return True
 
 
+def _validation_or_train(series: Mapping, key: str) -> tuple[str, str]:
+    """An earlier run's curve: its validation loss, or its training loss where it had no validation split."""
+    return (f"val_{key}", "validation") if f"val_{key}" in series else (key, "train")
+
+
 def refresh(figure, series: Mapping):
     """Put new points into a figure drawn with ``live=True``, in place.
 
@@ -116,8 +121,7 @@ def loss_figure(heads: Sequence[str], series: Mapping, earlier: Iterable[tuple[s
     for run_index, (label, old) in enumerate(earlier):
         color = PALETTE[2 + run_index % (len(PALETTE) - 2)]    # the first two colours mean train and validation
         for i, (panel, train_key, _) in enumerate(panels):
-            validation_key = f"val_{train_key}"
-            key, kind = (validation_key, "validation") if validation_key in old else (train_key, "train")
+            key, kind = _validation_or_train(old, train_key)
             _line(figure, old, key, f"{label}: {panel} {kind}", *_position(i, columns), color, "dot",
                   group=label, opacity=EARLIER_OPACITY, show_legend=i == 0)
     for i, (panel, train_key, validation_key) in enumerate(panels):
@@ -194,7 +198,7 @@ def runs_figure(heads: Sequence[str], runs: Sequence[tuple[str, Mapping]]):
         color = PALETTE[run_index % len(PALETTE)]
         keys = [head_key(series, heads, h, "loss") for h in heads] + ["loss"]
         for i, (panel, key) in enumerate(zip(list(heads) + [TOTAL], keys)):
-            chosen, kind = (f"val_{key}", "validation") if f"val_{key}" in series else (key, "train")
+            chosen, kind = _validation_or_train(series, key)
             _line(figure, series, chosen, f"{label}: {panel} {kind}", *_position(i, columns), color,
                   TRAIN_DASH, group=label, show_legend=i == 0)
     return figure
