@@ -19,9 +19,9 @@ from .spec import Design
 
 ACTIVE_STATES = ("queued", "started", "running")
 DONE_STATES = ("finished", "stopped", "error")
-# Event keys that describe where the run is, not a loss or metric value.
+# Event keys that describe where the run is, not a loss or metric value ("total" is one: the weighted loss).
 BOOKKEEPING = {"type", "epoch", "epochs", "step", "steps", "elapsed", "eta", "time", "message", "head", "hint",
-               "position", "run_id", "id", "seconds", "samples", "batch_size", "result", "history", "total"}
+               "position", "run_id", "id", "seconds", "samples", "batch_size", "result", "history"}
 TOTAL_NAMES = ("total", "weighted", "loss")
 KEEP_RESULTS = 10
 
@@ -164,7 +164,7 @@ def logs(event: Mapping) -> dict[str, float]:
         return {k: float(v) for k, v in event["logs"].items() if _number(v)}
     flat: dict[str, float] = {}
     for key, value in event.items():
-        if key in BOOKKEEPING and key != "total":
+        if key in BOOKKEEPING:
             continue
         if _number(value):
             flat[key] = float(value)

@@ -198,13 +198,14 @@ class LiveCallback(keras.callbacks.Callback):
         # With steps_per_execution, Keras reports the last step the execution could have reached.
         step = min(batch + 1, self.steps)
         now = time.monotonic()
+        done = self._done_steps(step)
         if not self.first_step_at:
-            self.first_step_at, self.steps_at_first = now, self._done_steps(step)
+            self.first_step_at, self.steps_at_first = now, done
         total, _, per_head = head_logs(logs or {}, self.heads)
         if self._diverged(total, per_head):
             return
         self._remember(per_head)
-        if now - self.last_progress >= PROGRESS_EVERY_S or step == 1 or self.steps_at_first == self._done_steps(step):
+        if now - self.last_progress >= PROGRESS_EVERY_S or step == 1 or done == self.steps_at_first:
             self.last_progress = now
             self.emit(event("progress", self.run_id, loss=total, heads=per_head,
                             logs=flat_logs(total, None, per_head), **self._base(step)))
@@ -223,9 +224,8 @@ class LiveCallback(keras.callbacks.Callback):
         for key, value in flat.items():
             self.outcome.history.setdefault(key, []).append(value)
         self.outcome.epochs_run = epoch + 1
-        base = self._base(self.steps)
-        base["eta"] = self._eta(self._done_steps(self.steps))
-        self.emit(event("epoch", self.run_id, loss=total, val_loss=val_total, heads=per_head, logs=flat, **base))
+        self.emit(event("epoch", self.run_id, loss=total, val_loss=val_total, heads=per_head, logs=flat,
+                        **self._base(self.steps)))
         self.last_progress = time.monotonic()
         self._check_stop()
 
@@ -424,8 +424,13 @@ def train(design: Design, data: Any, training: Training | None, emit: Emit, shou
         model.save(model_path)
     test_predictions = predict_test(model, design, prepared, training.batch_size)
     return event("stopped" if outcome.stopped else "finished", run_id, model_path=model_path,
-                 test_predictions=test_predictions, test_targets=dict(prepared.test.y),
-                 test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}), **common)
+                 test_predictions=test_predictions, **_test_split(prepared), **common)
+
+
+def _test_split(prepared) -> dict:
+    """The last event's ``test_targets`` and ``test_weights``: what the test predictions are scored against."""
+    return dict(test_targets=dict(prepared.test.y),
+                test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}))
 
 
 def single_head_design(design: Design, head_name: str) -> Design:
@@ -466,8 +471,7 @@ def compare_sharing(design: Design, data: Any, training: Training | None, emit: 
         single_history[head.name] = outcome.history
     del model
     kind = "stopped" if outcome.stopped else "finished"
-    return event(kind, run_id, model_path=model_path, test_predictions=multi,
-                 test_targets=dict(prepared.test.y), test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}),
+    return event(kind, run_id, model_path=model_path, test_predictions=multi, **_test_split(prepared),
                  sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 

@@ -103,7 +103,6 @@ class RunHandle:
         self.phase: str | None = None   # for a sharing run: "multi-task", "head 'x' alone"
         self.result: RunResult | None = None
         self.error: str | None = None
-        self.submitted_at = time.time()
         self.stop_requested = False     # Stop pressed; the run is saving what it has
 
     # -- for the page
@@ -140,12 +139,10 @@ class RunHandle:
             where = f"epoch {p['epoch']}/{p['epochs']}" if p else "starting"
             return f"{'comparing' if self.kind == 'sharing' else 'training'}: " + (
                 f"{self.phase}, {where}" if self.phase else where)
-        if self.status == "finished":
+        if self.status in ("finished", "stopped"):
             n = self.result.epochs_run if self.result else 0
-            return f"finished: {n} epoch{'s' if n != 1 else ''}"
-        if self.status == "stopped":
-            n = self.result.epochs_run if self.result else 0
-            return f"stopped after {n} epoch{'s' if n != 1 else ''}"
+            epochs = f"{n} epoch{'s' if n != 1 else ''}"
+            return f"finished: {epochs}" if self.status == "finished" else f"stopped after {epochs}"
         return f"error: {self.error}"
 
     # -- for the service's router thread
@@ -424,6 +421,10 @@ class TrainingService:
             if w.run is handle:
                 w.run = None
         self._retire_extra_idle()
+        self._refill()
+
+    def _refill(self) -> None:
+        """After a worker left or a run ended: keep the warm workers, hand out waiting runs, renumber the queue."""
         while len(self._workers) < self.warm_workers and not self._closed:
             self._spawn()
         self._schedule()
@@ -438,15 +439,13 @@ class TrainingService:
 
     def _reap_dead(self) -> None:
         with self._lock:
-            for w in list(self._workers):
-                if w.process.is_alive():
-                    continue
+            dead = [w for w in self._workers if not w.process.is_alive()]
+            for w in dead:
                 self._workers.remove(w)
                 if w.run is not None:
                     handle = w.run
                     handle._deliver(event("error", handle.run_id,
                                           message=DEAD_WORKER_MESSAGE.format(code=w.process.exitcode)))
                     self._handles.pop(handle.run_id, None)
-            if len(self._workers) < self.warm_workers and not self._closed:
-                self._spawn()
-            self._schedule()
+            if dead:
+                self._refill()
