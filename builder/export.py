@@ -19,8 +19,7 @@ from typing import Mapping, Sequence
 
 from .codegen import compile_code, model_code
 from .data.export import NPZ_INPUT_KEY, dataset_bytes
-from .results import head_kind
-from .spec import Design, Head, TableInput
+from .spec import Design, Head, TableInput, head_kind
 
 
 def script_name(design: Design) -> str:

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .spec import Design, Head, head_location, layer_params, trunk_location
+from .spec import Design, Head, head_kind, head_location, layer_params, trunk_location
 
-REGRESSION_LOSSES = ("mse", "mae", "huber")
 MAX_SCATTER_POINTS = 2000   # enough to see the shape; more only slows the browser
 
 
@@ -68,17 +67,6 @@ HeadResult = RegressionResult | ClassificationResult
 
 
 # ---------------------------------------------------------------- head kinds
-
-def head_kind(head: Head) -> str:
-    """'regression', 'binary' or 'multiclass': the head's own kind, else what its loss implies."""
-    if head.kind:
-        return head.kind
-    if head.loss in REGRESSION_LOSSES:
-        return "regression"
-    if head.loss == "binary_crossentropy":
-        return "binary"
-    return "multiclass"
-
 
 def class_labels(head: Head, n_classes: int) -> list[str]:
     """The head's class names when they fit, else the class indices as text."""

@@ -149,6 +149,15 @@ class Head(Strict):
     classes: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=1000)
 
 
+def head_kind(head: Head) -> str:
+    """'regression', 'binary' or 'multiclass': the head's own kind, else what its loss implies."""
+    if head.kind:
+        return head.kind
+    if head.loss == "binary_crossentropy":
+        return "binary"
+    return "multiclass" if head.loss in CLASSIFICATION_LOSSES else "regression"
+
+
 class Training(Strict):
     optimizer: Literal[OPTIMIZERS] = "adam"
     learning_rate: float = Field(0.001, gt=0.0, le=10.0)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..spec import CLASSIFICATION_LOSSES, Design, Head, TableInput
+from ..spec import Design, Head, TableInput, head_kind
 from ..tabular import layer_names
 from .dataset import Dataset
 
@@ -145,15 +145,6 @@ def _check_rows(n_train: int, n: int) -> None:
 
 def _classification_head(design: Design) -> Head | None:
     return next((h for h in design.heads if head_kind(h) != "regression"), None)
-
-
-def head_kind(head: Head) -> str:
-    """regression, binary or multiclass: the head's kind, else read from its loss."""
-    if head.kind:
-        return head.kind
-    if head.loss == "binary_crossentropy":
-        return "binary"
-    return "multiclass" if head.loss in CLASSIFICATION_LOSSES else "regression"
 
 
 # ----------------------------------------------------------------- tables
