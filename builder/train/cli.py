@@ -102,19 +102,19 @@ def load_data_file(path: str, design):
 def _read_npz(path: str, design):
     import numpy as np
 
-    from ..data import Dataset
+    from ..data import NPZ_INPUT_KEY, Dataset
 
     try:
         arrays = np.load(path, allow_pickle=False)   # never unpickle a user's file
         names = set(arrays.files)
     except (OSError, ValueError) as e:
         raise DataError(f"cannot read {path!r} as .npz: {e}. Save it with numpy.savez.") from None
-    wanted = ["x", *[h.name for h in design.heads]]
+    wanted = [NPZ_INPUT_KEY, *[h.name for h in design.heads]]
     missing = [n for n in wanted if n not in names]
     if missing:
         raise DataError(f"{path!r} has no array named {', '.join(repr(m) for m in missing)}; it needs 'x' and one "
                         f"per head ({', '.join(wanted[1:])}). Found: {', '.join(sorted(names)) or 'nothing'}.")
-    x = arrays["x"]
+    x = arrays[NPZ_INPUT_KEY]
     if tuple(x.shape[1:]) != tuple(design.input.shape):
         raise DataError(f"x has samples of shape {tuple(x.shape[1:])} but the design's input is "
                         f"{tuple(design.input.shape)}. Reshape the data or change the input shape.")
