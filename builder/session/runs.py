@@ -275,6 +275,12 @@ def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
     return live
 
 
+def training_line(state: MutableMapping) -> str | None:
+    """The sidebar's training status: the Train page's own progress line, once a run exists."""
+    live = state.get(LIVE[RUN])
+    return live.progress_text() if live is not None else None
+
+
 def history(state: MutableMapping) -> list[RunRecord]:
     return state.setdefault(RUNS, [])
 
