@@ -33,6 +33,7 @@ MAX_NAME = 48
 # Layer names derived from a column's Keras name; input names must never equal one of them.
 SUFFIXES = ("_norm", "_onehot")
 RESERVED = {"input", FEATURES}
+OOV_TOKEN = "[UNK]"          # StringLookup's slot for unseen values; a category may not be named so
 
 
 def keras_name(column: str) -> str:

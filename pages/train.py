@@ -39,8 +39,10 @@ with st.container(border=True):
     settings["seed"] = int(c[2].number_input("Seed", min_value=0, max_value=2**31 - 1, value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
     c = st.columns(min(len(design.heads), 4) or 1)
+    names = [h.name for h in design.heads]   # a link may repeat a name (validation refuses it): keys stay unique
     weights = {h.name: c[i % len(c)].number_input(h.name, min_value=0.0, max_value=1000.0, value=h.loss_weight,
-                                                  step=0.1, format="%g", key=f"train_weight_{h.name}")
+                                                  step=0.1, format="%g", key=f"train_weight_{h.name}"
+                                                  + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
 
 try:

@@ -24,3 +24,17 @@ def keras():
     keras_module.backend.clear_session()
     yield keras_module
     keras_module.backend.clear_session()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "load: many browser sessions on one server; run alone with `-m load`")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Load tests take minutes of the whole machine: they run only when asked for with ``-m load``."""
+    if "load" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="load test: run it with `pytest -m load` (or `make load`)")
+    for item in items:
+        if "load" in item.keywords:
+            item.add_marker(skip)

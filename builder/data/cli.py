@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 from ..errors import DataError
@@ -48,7 +49,9 @@ def cmd_suggest(args) -> int:
     from .csvio import read_csv
     from .suggest import suggest_design
 
-    dataset = read_csv(args.csv, name=args.csv, max_bytes=int(args.max_mb * 2**20))
+    if not math.isfinite(args.max_mb) or args.max_mb <= 0:
+        raise DataError(f"--max-mb must be a number of megabytes above 0. Received: {args.max_mb}.")
+    dataset = read_csv(args.csv, name=args.csv, max_bytes=int(min(args.max_mb, 2**40) * 2**20))
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     design = suggest_design(dataset, _names(args.targets) or [], _names(args.inputs), _kinds(args.kinds))

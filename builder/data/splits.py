@@ -227,6 +227,7 @@ def encode_column(series, column, rows=None, codes=None):
     """
     if column.kind == "numeric":
         values = _numbers(series)
+        check_finite(values, f"input column {column.name!r}")
         if rows is None:
             return values.reshape(-1, 1)
         return [values[r].reshape(-1, 1) for r in rows]
@@ -242,6 +243,18 @@ def _small_codes(series, column) -> np.ndarray:
     """``_codes`` in the smallest integer type that holds them (a vocabulary has at most a few hundred values)."""
     codes = _codes(series, list(column.vocabulary))
     return codes.astype(np.min_scalar_type(len(column.vocabulary)), copy=False)
+
+
+def check_finite(values: np.ndarray, where: str, unit: str = "row") -> None:
+    """Refuse infinite numbers (``inf`` in a CSV) as bad data: the model would report a diverged loss instead."""
+    flat = values.reshape(len(values), -1) if values.ndim > 1 else values
+    bad = np.isinf(flat) if flat.ndim == 1 else np.isinf(flat).any(axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        more = int(bad.sum()) - 1
+        raise DataError(f"{where} has an infinite value in {unit} {first + 1}"
+                        + (f" (and {more:,} more)" if more else "")
+                        + ". Replace it with a number, or leave the cell empty to mark it missing.")
 
 
 def _numbers(series) -> np.ndarray:
@@ -280,6 +293,7 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
     kind = head_kind(head)
     if kind == "regression":
         y = _numbers(series).reshape(-1, 1)
+        check_finite(y[:, 0], f"the target column {head.target!r} of head {head.name!r}")
         if head.output.units != 1:
             raise DataError(f"head {head.name!r} has {head.output.units} output units but its target "
                             f"{head.target!r} is one number per row. Set units to 1.")
@@ -316,6 +330,10 @@ def _prepare_tensor(design: Design, dataset: Dataset, seed: int, val: float, tes
         raise DataError(f"the design's input shape is {tuple(design.input.shape)} but {dataset.name!r} holds "
                         f"samples of shape {tuple(dataset.x.shape[1:])}. Set the input shape to "
                         f"{list(dataset.x.shape[1:])}.")
+    if dataset.x.dtype.kind not in "biuf":
+        raise DataError(f"x in {dataset.name!r} holds {dataset.x.dtype} values, not numbers. Save the samples "
+                        "as a numeric array (float32).")
+    check_finite(dataset.x, f"x in {dataset.name!r}", unit="sample")
     targets = {h.name: _tensor_target(dataset, h) for h in design.heads}
     stratify = _classification_head(design)
     strata = _strata(targets[stratify.name], np.ones(len(dataset.x))) if stratify else None
@@ -333,6 +351,7 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
                         f"{', '.join(map(repr, dataset.y))}. Name the head after one of them, or set its target.")
     y = dataset.y[key]
     units = head.output.units
+    _check_tensor_target(y, head, key)
     if head.loss == "sparse_categorical_crossentropy" and y.ndim == 2 and y.shape[1] > 1:
         y = y.argmax(axis=1).astype(np.int32)           # one-hot -> class index, as this loss expects
     elif head.loss == "categorical_crossentropy" and (y.ndim == 1 or y.shape[1] == 1):
@@ -343,6 +362,24 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
         raise DataError(f"head {head.name!r} has {units} output units but its data {key!r} has {width} "
                         f"values per sample. Set units to {width}.")
     return y
+
+
+def _check_tensor_target(y: np.ndarray, head: Head, key: str) -> None:
+    where = f"head {head.name!r}: its data {key!r}"
+    if y.dtype.kind not in "biuf":
+        want = ("numbers" if head_kind(head) == "regression"
+                else f"class indices 0..{head.output.units - 1} or one-hot rows")
+        raise DataError(f"{where} holds {y.dtype} values (such as {str(y.reshape(-1)[0])[:20]!r}), not numbers. "
+                        f"Save {want}.")
+    if head_kind(head) == "regression":
+        check_finite(y, where, unit="sample")
+    elif y.ndim == 1 or y.shape[-1] == 1:
+        labels = y.reshape(-1)
+        classes = 2 if head_kind(head) == "binary" else head.output.units
+        if len(labels) and (labels.min() < 0 or labels.max() >= classes or np.any(labels % 1)):
+            raise DataError(f"{where} has class labels from {labels.min():g} to {labels.max():g}, but the head "
+                            f"has {classes} classes, so labels must be whole numbers 0..{classes - 1}. "
+                            "Set units to the number of classes.")
 
 
 # ----------------------------------------------------- model preprocessing

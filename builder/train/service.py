@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import multiprocessing as mp
 import os
 import queue
@@ -37,6 +38,9 @@ from .worker import READY, Job, worker_main
 
 MAX_PENDING_EVENTS = 2000     # events kept for a page that stopped polling (the user left the page)
 MAX_POINTS = 4000             # within-epoch curve points kept per run; older ones are thinned
+# Set to a file path to append one JSON line per ended run (run id, status, wall-clock time): lets an
+# operator, or the load test, compare when a run ended on the server with when a page showed it.
+RUN_LOG_ENV = "BUILDER_RUN_LOG"
 DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code}). "
                        "The model or the data may be too large for memory: try a smaller batch size or model.")
 
@@ -163,6 +167,7 @@ class RunHandle:
             self._pending.append(_light(ev))
         if kind in DONE_TYPES:
             self._done.set()
+            _log_end(self)
 
     def _record(self, ev: dict) -> None:
         self.progress = _light(ev)
@@ -189,6 +194,18 @@ class RunHandle:
             if self.result.model_path:
                 # The saved model lives as long as the result: a session that drops old runs frees the disk.
                 weakref.finalize(self.result, _remove_file, self.result.model_path)
+
+
+def _log_end(handle: RunHandle) -> None:
+    path = os.environ.get(RUN_LOG_ENV)
+    if not path:
+        return
+    line = json.dumps({"run_id": handle.run_id, "status": handle.status, "time": time.time()})
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except OSError:
+        pass
 
 
 def _remove_file(path: str) -> None:
