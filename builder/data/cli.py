@@ -10,6 +10,8 @@ from ..errors import DataError
 
 def register(sub) -> None:
     """Add this module's subcommands to the `python -m builder` parser."""
+    from ..cli import whole_number
+
     s = sub.add_parser("suggest", help="print a design suggested from a CSV file's columns",
                        description="Print the suggested design JSON: a table input, a small trunk and one head "
                                    "per target column.")
@@ -22,8 +24,8 @@ def register(sub) -> None:
     d = sub.add_parser("data", help="write a built-in dataset to a file (.csv for tables, .npz for arrays)")
     d.add_argument("name", help="penguins, seed-multi-regression, seed-image-class-reg or seed-sequence-two-heads")
     d.add_argument("--out", required=True, help="the file to write")
-    d.add_argument("--rows", type=int, help="how many rows or samples (default: the dataset's default)")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--rows", type=whole_number, help="how many rows or samples (default: the dataset's default)")
+    d.add_argument("--seed", type=whole_number, default=0)
     d.set_defaults(run=cmd_data)
 
 

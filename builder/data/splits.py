@@ -227,7 +227,7 @@ def encode_column(series, column, rows=None, codes=None):
     """
     if column.kind == "numeric":
         values = _numbers(series)
-        check_finite(values, f"input column {column.name!r}")
+        check_finite(values, f"input column {column.name!r}", unit="data row")
         if rows is None:
             return values.reshape(-1, 1)
         return [values[r].reshape(-1, 1) for r in rows]
@@ -245,16 +245,17 @@ def _small_codes(series, column) -> np.ndarray:
     return codes.astype(np.min_scalar_type(len(column.vocabulary)), copy=False)
 
 
-def check_finite(values: np.ndarray, where: str, unit: str = "row") -> None:
+def check_finite(values: np.ndarray, where: str, unit: str = "data row") -> None:
     """Refuse infinite numbers (``inf`` in a CSV) as bad data: the model would report a diverged loss instead."""
     flat = values.reshape(len(values), -1) if values.ndim > 1 else values
     bad = np.isinf(flat) if flat.ndim == 1 else np.isinf(flat).any(axis=1)
     if bad.any():
         first = int(np.argmax(bad))
         more = int(bad.sum()) - 1
+        fix = "Replace it with a number, or leave the cell empty to mark it missing." if unit == "data row" \
+            else "Replace it with a finite number."
         raise DataError(f"{where} has an infinite value in {unit} {first + 1}"
-                        + (f" (and {more:,} more)" if more else "")
-                        + ". Replace it with a number, or leave the cell empty to mark it missing.")
+                        + (f" (and {more:,} more)" if more else "") + f". {fix}")
 
 
 def _numbers(series) -> np.ndarray:
@@ -293,7 +294,7 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
     kind = head_kind(head)
     if kind == "regression":
         y = _numbers(series).reshape(-1, 1)
-        check_finite(y[:, 0], f"the target column {head.target!r} of head {head.name!r}")
+        check_finite(y[:, 0], f"the target column {head.target!r} of head {head.name!r}", unit="data row")
         if head.output.units != 1:
             raise DataError(f"head {head.name!r} has {head.output.units} output units but its target "
                             f"{head.target!r} is one number per row. Set units to 1.")

@@ -23,11 +23,13 @@ EXIT_DIVERGED = 1
 
 def register(sub) -> None:
     """Add this module's subcommands to the `python -m builder` parser."""
+    from ..cli import whole_number
+
     t = sub.add_parser("train", help="train a design on a CSV or .npz file, printing each head's loss per epoch")
     t.add_argument("design", help="design JSON file")
     t.add_argument("--data", required=True, help="CSV (table designs) or .npz with x and one array per head")
-    t.add_argument("--epochs", type=int, help="override the design's epochs")
-    t.add_argument("--batch-size", type=int, help="override the design's batch size")
+    t.add_argument("--epochs", type=whole_number, help="override the design's epochs")
+    t.add_argument("--batch-size", type=whole_number, help="override the design's batch size")
     t.add_argument("--out", help="save the trained model here (.keras)")
     t.add_argument("--history", help="save the per-epoch history here (CSV)")
     t.add_argument("--strategy", choices=("mirrored", "multiworker"), help="train under tf.distribute")
