@@ -34,7 +34,7 @@ class Case:
 # ------------------------------------------------------------------ files
 
 def _design(**change) -> dict:
-    from builder.templates import template
+    from builder.design.templates import template
 
     data = template("seed-multi-regression").model_dump()
     data.update(change)
@@ -151,7 +151,7 @@ def upload_csv(name: str, max_bytes: int | None = None):
 
 def upload_design(name: str):
     def run(files):
-        from builder.validate import load_design
+        from builder.design.validate import load_design
 
         return load_design(Path(files[Path(name).stem]).read_bytes())
     return run
@@ -160,7 +160,7 @@ def upload_design(name: str):
 def open_link(text_of):
     """The app's restore of ``?d=``: the problems it returns are what the page shows."""
     def run(files):
-        from builder import state
+        from builder import session as state
         from builder.errors import DesignError, Problem
 
         ss: dict = {}

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from builder.data import load_builtin
-from builder.templates import template
+from builder.design.templates import template
 from builder.train import TrainingService
 from builder.train import service as service_module
 

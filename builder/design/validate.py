@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .errors import DesignError, Problem, errors_only
+from ..errors import DesignError, Problem, errors_only
 from .registry import REGISTRY, Shape, ShapeProblem, fmt_shape
-from .tabular import FEATURES, OOV_TOKEN, SUFFIXES, layer_names
+from .names import FEATURES, OOV_TOKEN, SUFFIXES, layer_names
 from .spec import (
     CLASSIFICATION_LOSSES, MAX_LAYERS, MAX_PARAMS, Design, Head, TableInput,
     head_location, is_python_name, layer_params, parse_design, trunk_location,

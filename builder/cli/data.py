@@ -6,12 +6,11 @@ import math
 import sys
 
 from ..errors import DataError
+from .args import whole_number
 
 
 def register(sub) -> None:
     """Add this module's subcommands to the `python -m builder` parser."""
-    from ..cli import whole_number
-
     s = sub.add_parser("suggest", help="print a design suggested from a CSV file's columns",
                        description="Print the suggested design JSON: a table input, a small trunk and one head "
                                    "per target column.")
@@ -48,8 +47,8 @@ def _kinds(text: str | None) -> dict[str, str] | None:
 
 
 def cmd_suggest(args) -> int:
-    from .csvio import read_csv
-    from .suggest import suggest_design
+    from ..data.csvio import read_csv
+    from ..data.suggest import suggest_design
 
     if not math.isfinite(args.max_mb) or args.max_mb <= 0:
         raise DataError(f"--max-mb must be a number of megabytes above 0. Received: {args.max_mb}.")
@@ -62,7 +61,7 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from .export import save_builtin
+    from ..data.writer import save_builtin
 
     path = save_builtin(args.name, args.out, rows=args.rows, seed=args.seed)
     print(f"wrote {path}", file=sys.stderr)

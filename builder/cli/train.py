@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError
+from .args import whole_number
+from .design import read_design
 
 EXIT_DIVERGED = 1
 
 
 def register(sub) -> None:
     """Add this module's subcommands to the `python -m builder` parser."""
-    from ..cli import whole_number
-
     t = sub.add_parser("train", help="train a design on a CSV or .npz file, printing each head's loss per epoch")
     t.add_argument("design", help="design JSON file")
     t.add_argument("--data", required=True, help="CSV (table designs) or .npz with x and one array per head")
@@ -37,13 +37,11 @@ def register(sub) -> None:
 
 
 def cmd_train(args) -> int:
-    from ..build import as_design
-    from ..cli import _read_design
+    from ..data.writer import check_output
+    from ..model.build import as_design
 
-    design = as_design(_read_design(args.design))
+    design = as_design(read_design(args.design))
     training = _training(design, args)
-    from ..data.export import check_output
-
     _check_out_path(args.out)
     check_output(args.out, "--out")
     check_output(args.history, "--history")
@@ -51,7 +49,7 @@ def cmd_train(args) -> int:
         read_tf_config()          # before TensorFlow reads it: a broken TF_CONFIG gets our message, not a traceback
     dataset = load_data_file(args.data, design)
     # MultiWorkerMirroredStrategy must exist before TensorFlow runs anything else.
-    from . import engine
+    from ..train import engine
 
     strategy = engine.make_strategy(args.strategy)
     chief = is_chief() if args.strategy == "multiworker" else True
@@ -72,8 +70,8 @@ def cmd_train(args) -> int:
 
 def _save(args, partial: str | None, last: dict) -> int:
     """Move the trained model into place and write the history, each all or nothing."""
-    from ..data.export import write_atomically
-    from ..export import history_csv
+    from ..data.writer import write_atomically
+    from ..report.script import history_csv
 
     saved = []
     try:
@@ -93,7 +91,7 @@ def _save(args, partial: str | None, last: dict) -> int:
 def _training(design, args):
     """The design's training settings with the command line's overrides, checked against the spec's bounds."""
     from ..errors import DesignError
-    from ..spec import parse_design
+    from ..design.spec import parse_design
 
     changes = {name: value for name, value in (("epochs", args.epochs), ("batch_size", args.batch_size))
                if value is not None}
@@ -129,7 +127,7 @@ def partial_path(path: str) -> str:
 
 def load_data_file(path: str, design):
     """A Dataset from a CSV (table designs) or an .npz (tensor designs)."""
-    from ..spec import TableInput
+    from ..design.spec import TableInput
 
     table = isinstance(design.input, TableInput)
     if not Path(path).is_file():
