@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import layer_names
+from .checks import check_finite, check_tensor_target
 from .dataset import Dataset
 from .parallel import PARALLEL_ROWS, cores, release_memory
 from .profile import as_text, category_values
@@ -244,19 +245,6 @@ def _small_codes(series, column) -> np.ndarray:
     return codes.astype(np.min_scalar_type(len(column.vocabulary)), copy=False)
 
 
-def check_finite(values: np.ndarray, where: str, unit: str = "data row") -> None:
-    """Refuse infinite numbers (``inf`` in a CSV) as bad data: the model would report a diverged loss instead."""
-    flat = values.reshape(len(values), -1) if values.ndim > 1 else values
-    bad = np.isinf(flat) if flat.ndim == 1 else np.isinf(flat).any(axis=1)
-    if bad.any():
-        first = int(np.argmax(bad))
-        more = int(bad.sum()) - 1
-        fix = "Replace it with a number, or leave the cell empty to mark it missing." if unit == "data row" \
-            else "Replace it with a finite number."
-        raise DataError(f"{where} has an infinite value in {unit} {first + 1}"
-                        + (f" (and {more:,} more)" if more else "") + f". {fix}")
-
-
 def _numbers(series) -> np.ndarray:
     import pandas as pd
 
@@ -343,7 +331,7 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
                         f"{', '.join(map(repr, dataset.y))}. Name the head after one of them, or set its target.")
     y = dataset.y[key]
     units = head.output.units
-    _check_tensor_target(y, head, key)
+    check_tensor_target(y, head, key)
     if head.loss == "sparse_categorical_crossentropy" and y.ndim == 2 and y.shape[1] > 1:
         y = y.argmax(axis=1).astype(np.int32)           # one-hot -> class index, as this loss expects
     elif head.loss == "categorical_crossentropy" and (y.ndim == 1 or y.shape[1] == 1):
@@ -354,24 +342,6 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
         raise DataError(f"head {head.name!r} has {units} output units but its data {key!r} has {width} "
                         f"values per sample. Set units to {width}.")
     return y
-
-
-def _check_tensor_target(y: np.ndarray, head: Head, key: str) -> None:
-    where = f"head {head.name!r}: its data {key!r}"
-    if y.dtype.kind not in "biuf":
-        want = ("numbers" if head_kind(head) == "regression"
-                else f"class indices 0..{head.output.units - 1} or one-hot rows")
-        raise DataError(f"{where} holds {y.dtype} values (such as {str(y.reshape(-1)[0])[:20]!r}), not numbers. "
-                        f"Save {want}.")
-    if head_kind(head) == "regression":
-        check_finite(y, where, unit="sample")
-    elif y.ndim == 1 or y.shape[-1] == 1:
-        labels = y.reshape(-1)
-        classes = 2 if head_kind(head) == "binary" else head.output.units
-        if len(labels) and (labels.min() < 0 or labels.max() >= classes or np.any(labels % 1)):
-            raise DataError(f"{where} has class labels from {labels.min():g} to {labels.max():g}, but the head "
-                            f"has {classes} classes, so labels must be whole numbers 0..{classes - 1}. "
-                            "Set units to the number of classes.")
 
 
 # ----------------------------------------------------- model preprocessing
