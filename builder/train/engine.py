@@ -329,7 +329,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     if checkpoint:
         from .checkpoint import Checkpoint
 
-        callbacks.append(Checkpoint(checkpoint))
+        # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
+        callbacks.insert(0, Checkpoint(checkpoint))
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
