@@ -41,8 +41,10 @@ with st.container(border=True):
     settings["seed"] = int(c[2].number_input("Seed", *bounds(Training, "seed"), value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
     c = st.columns(min(len(design.heads), 4) or 1)
+    names = [h.name for h in design.heads]   # a link may repeat a name (validation refuses it): keys stay unique
     weights = {h.name: c[i % len(c)].number_input(h.name, *bounds(Head, "loss_weight"), value=h.loss_weight,
-                                                  step=0.1, format="%g", key=f"train_weight_{h.name}")
+                                                  step=0.1, format="%g", key=f"train_weight_{h.name}"
+                                                  + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
 
 try:

@@ -31,3 +31,20 @@ def no_background_warm_up(monkeypatch):
     """app.py warms a training worker 2 s after its first run; in the test process that would be a
     TensorFlow import nobody asked for.  Tests that train start the service themselves."""
     monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "load: many browser sessions on one server; run alone with `-m load`")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Load tests take minutes of the whole machine: they run only when asked for with ``-m load``.
+
+    They are deselected, not skipped, so `make test` reports no skips where Chromium is present.
+    """
+    if "load" in (config.getoption("-m") or ""):
+        return
+    load = [item for item in items if "load" in item.keywords]
+    if load:
+        config.hook.pytest_deselected(items=load)
+        items[:] = [item for item in items if "load" not in item.keywords]

@@ -166,3 +166,14 @@ def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_servi
     assert set(record.history) >= {f"{h.name}_loss" for h in design.heads}
     spec = at.get("plotly_chart")[0].proto.spec
     assert all(f"{h.name} validation" in spec for h in design.heads)
+
+
+def test_two_heads_with_one_name_are_explained_not_a_duplicate_key_crash(service):
+    data = template("seed-multi-regression").model_dump()
+    data["heads"][1]["name"] = data["heads"][0]["name"]          # as a hand-edited link could carry it
+    from builder.design.spec import parse_design
+
+    at = _page(parse_design(data))
+    assert not at.exception
+    assert any("2 heads are named 'output1'" in e.value for e in at.error)
+    assert _button(at, "train_start").disabled

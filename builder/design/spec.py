@@ -270,6 +270,8 @@ def from_url(text: str) -> Design:
         data = inflater.decompress(raw, MAX_DESIGN_BYTES)
         if inflater.unconsumed_tail:
             raise ValueError("too large")
+        if not inflater.eof:              # a link cut short inflates to the start of the JSON only
+            raise ValueError("truncated")
     except (ValueError, zlib.error):
         raise DesignError([Problem("link", "the design in this link is damaged or truncated. "
                                            "Ask for the link again, or start from a template.")]) from None
