@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import DesignError, Problem
+from .quoting import file_stem
 from .registry import REGISTRY, Call
 from .spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
 from .validate import INPUT_ID, analyse, branch_point, load_design
@@ -108,8 +109,8 @@ def head_output(keras: Any, design: Design, head: Head, tensors: dict):
 
 
 def model_name(design: Design) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in design.name).strip("_")
-    return cleaned or "model"
+    """The Keras model's name: the design's name cleaned as file names are (``builder.quoting.file_stem``)."""
+    return file_stem(design.name)
 
 
 def make_metric(keras: Any, name: str):

@@ -57,7 +57,7 @@ PENGUINS = {
          "metrics": ["accuracy"]},
         {"name": "sex", "target": "sex", "kind": "binary", "classes": ["female", "male"],
          "output": {"units": 1, "activation": "sigmoid"}, "loss": "binary_crossentropy"},
-        {"name": "mass", "target": "body_mass_g", "kind": "regression", "loss": "mse", "loss_weight": 0.001},
+        {"name": "mass", "target": "body_mass_g", "kind": "regression", "loss": "mse"},
     ],
 }
 

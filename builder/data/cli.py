@@ -57,7 +57,7 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from .export import save_builtin
+    from .writer import save_builtin
 
     path = save_builtin(args.name, args.out, rows=args.rows, seed=args.seed)
     print(f"wrote {path}", file=sys.stderr)
