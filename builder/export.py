@@ -17,7 +17,7 @@ from .report.script import requirements, script_name, training_script
 from .spec import Design, TableInput
 
 __all__ = ["training_script", "script_name", "requirements", "design_json", "history_csv", "dataset_fits",
-           "data_file_name", "data_file_bytes", "file_stem"]
+           "data_file_name", "data_file_bytes", "file_stem", "renamed_inputs"]
 
 
 def design_json(design: Design) -> str:
@@ -74,6 +74,15 @@ def data_file_bytes(dataset) -> bytes:
     """The dataset as the script reads it: a CSV with the original column names, or an ``.npz``
     with ``x`` and one array per head."""
     return dataset_bytes(dataset)
+
+
+def renamed_inputs(design: Design) -> dict[str, str]:
+    """Columns the saved model knows under another input name (Keras forbids ``/`` in a name, for one)."""
+    if not isinstance(design.input, TableInput):
+        return {}
+    from .tabular import renamed_inputs as renamed
+
+    return renamed(design.input)
 
 
 def file_stem(design: Design) -> str:

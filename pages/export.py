@@ -4,6 +4,7 @@ import streamlit as st
 
 from builder import DataError, DesignError
 from builder import export, runs
+from builder.report import snippet
 from builder import state as session
 from pages import run_inside_shell
 
@@ -46,6 +47,18 @@ elif dataset is not None:
         columns[1].error(str(e))
 st.code(script, language="python", line_numbers=True)
 
+st.subheader("Use the trained model")
+model_file = f"{export.file_stem(design)}.keras"
+st.write(f"The model file (`{model_file}`, below) takes one row of raw values keyed by the CSV's own column "
+         "names and returns one array per head, in this order:")
+st.markdown("\n".join(f"- {line}" for line in snippet.output_meanings(design)))
+renamed = export.renamed_inputs(design)
+if renamed:
+    st.write("Keras does not allow these column names as input names, so the model uses these instead:")
+    st.table({"column": list(renamed), "model input": list(renamed.values())})
+st.code(snippet.predict_snippet(design, model_file, snippet.example_row(design, dataset if fits else None)),
+        language="python")
+
 st.subheader("Design and results")
 latest = runs.latest(st.session_state)
 columns = st.columns(3)
@@ -55,7 +68,7 @@ columns[0].download_button("Download the design (JSON)", export.design_json(desi
 model_bytes = runs.model_bytes(latest)
 if model_bytes:
     columns[1].download_button("Download the trained model (.keras)", model_bytes,
-                               file_name=f"{export.file_stem(design)}.keras", key="download_model", width="stretch")
+                               file_name=model_file, key="download_model", width="stretch")
 else:
     columns[1].info("Train first: the trained model appears here after a run on the Train page.")
 if latest is not None and latest.history:
