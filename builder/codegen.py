@@ -110,7 +110,7 @@ def model_code(design: Design) -> list[str]:
         previous = tensors[layer.id] = names[layer.id]
     for i, head in enumerate(design.heads, 1):
         kind = f" ({head.kind})" if head.kind else ""
-        lines += ["", f"# Branch {i}: head {head.name}{kind}, from {branch_point(design, head)}"]
+        lines += ["", f"# Branch {i}: head {quoted(head.name)}{kind}, from {branch_point(design, head)}"]
         y = tensors[branch_point(design, head)]
         for layer in head.layers:
             lines.append(_layer_line(layer, y, names[layer.id]))

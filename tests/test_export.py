@@ -124,4 +124,7 @@ def test_the_npz_offered_for_download_is_what_the_script_reads(tmp_path):
 def test_a_hostile_design_name_never_becomes_code_in_the_script(name):
     design = template("seed-multi-regression").model_copy(update={"name": name})
     module = ast.parse(training_script(design))
-    assert name in ast.get_docstring(module)
+    assert name not in ast.get_docstring(module)       # the docstring is fixed text; the name is a value
+    names = [node.value.value for node in module.body
+             if isinstance(node, ast.Assign) and node.targets[0].id == "DESIGN_NAME"]
+    assert names == [name]
