@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.export import (
-    data_file_bytes, data_file_name, design_json, history_csv, script_name, training_script,
-)
+from builder.report.files import data_file_bytes, data_file_name, design_json, history_csv
+from builder.report.script import script_name, training_script
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import pytest
 
 from builder.data import read_csv, suggest_design
 from builder.report.snippet import example_row, output_meanings, predict_snippet
-from builder.tabular import model_input_names
+from builder.model.preprocessing import model_input_names
 
 SPECIES = ["Adélie", "Gentoo", "Chinstrap"]
 CSV = "Body Mass (g),Größe,île name,ratio a/b,=cmd,Species (label)\n" + "".join(

@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import state, template
-from builder.templates import TEMPLATE_NAMES
+from builder import template
+
+from builder import session
+from builder.design.templates import TEMPLATE_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -80,7 +82,7 @@ def test_load_each_template(at, name):
     at.button(key="start.go").click().run()
     assert not at.exception
     assert design(at) == template(name)
-    assert metric(at, "Total parameters") == f"{state.report({'design': template(name)}).total_params:,}"
+    assert metric(at, "Total parameters") == f"{session.report({'design': template(name)}).total_params:,}"
     assert len(summary_rows(at)) == 1 + sum(1 for _ in template(name).all_layers()) + len(template(name).heads)
 
 
@@ -89,7 +91,7 @@ def test_palette_position_head_target_and_layer_editor(at):
     at.selectbox(key="palette.where").set_value("output1").run()
     at.button(key="add.Dropout").click().run()
     assert [layer.id for layer in design(at).head("output1").layers] == ["dropout_1"]
-    at.selectbox(key="palette.where").set_value(state.TRUNK).run()
+    at.selectbox(key="palette.where").set_value(session.TRUNK).run()
     at.selectbox(key="palette.at").set_value(0).run()
     at.button(key="add.BatchNormalization").click().run()
     assert [layer.id for layer in design(at).trunk] == ["batch_normalization_1", "dense_1"]
@@ -160,11 +162,11 @@ def test_a_damaged_url_shows_a_message(at):
     fresh.query_params["d"] = "not-a-design"
     fresh.run()
     assert not fresh.exception and fresh.error
-    assert fresh.session_state["design"] == state.scratch_design()
+    assert fresh.session_state["design"] == session.scratch_design()
 
 
 def test_a_link_with_repeated_ids_still_renders(at):
-    from builder.spec import parse_design, to_url
+    from builder.design.spec import parse_design, to_url
     twice = parse_design({"input": {"shape": [10]}, "heads": [{"name": "y"}, {"name": "y"}],
                           "trunk": [{"type": "Dense", "id": "a"}, {"type": "Dense", "id": "a"}]})
     fresh = AppTest.from_file(APP, default_timeout=30)

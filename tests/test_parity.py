@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from builder.data import load_builtin, prepare, suggest_design
-from builder.export import data_file_bytes, data_file_name, training_script
-from builder.results import evaluate
-from builder.templates import template
+from builder.report.files import data_file_bytes, data_file_name
+from builder.report.script import training_script
+from builder.report.metrics import evaluate
+from builder.design.templates import template
 
 CASES = {
     "penguins": lambda: (suggest_design(load_builtin("penguins"), ["species", "sex", "body_mass_g"]),

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder import parse_design
-from builder.codegen import to_python
+from builder.model.codegen import to_python
 from builder.data import read_csv, suggest_design
-from builder.export import data_file_bytes, data_file_name, history_csv, training_script
+from builder.report.files import data_file_bytes, data_file_name, history_csv
+from builder.report.script import training_script
 from builder.quoting import file_stem, quoted, spreadsheet_cell, unguarded
 from builder.report.snippet import predict_snippet
 
@@ -75,8 +76,9 @@ def test_running_help_executes_nothing_but_the_script(tmp_path, name):
 def test_download_names_go_through_one_cleaner():
     design = _design('../a""" b\\x.csv', "c", "v", "t", "l")
     assert file_stem(design.name) == "a_b_x_csv"
-    from builder.build import model_name
-    from builder.export import file_stem as export_stem, script_name
+    from builder.model.build import model_name
+    from builder.report.files import file_stem as export_stem
+    from builder.report.script import script_name
 
     assert model_name(design) == export_stem(design) == "a_b_x_csv"
     assert script_name(design) == "train_a_b_x_csv.py"

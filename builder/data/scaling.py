@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec import Design, Head, head_kind
+from ..design.spec import Design, Head, head_kind
 
 # Keras metrics a regression head may log, and the power of the scale that turns them back into units.
 METRIC_POWER = {"mae": 1, "mse": 2}

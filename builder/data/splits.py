@@ -1,7 +1,7 @@
 """Design + dataset -> train/validation/test arrays, sample weights, tf.data, and preprocessing statistics.
 
 Table data: ``x`` is a dict of one column array per model input, keyed by
-the model's input names (``builder.tabular.model_input_names``: the column's
+the model's input names (``builder.model.preprocessing.model_input_names``: the column's
 own name wherever Keras allows it): numbers as float32 with NaN for missing,
 categories as UTF-8 bytes (values outside the vocabulary and missing values
 become ``b""``, which the model's StringLookup sends to its out-of-vocabulary
@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..spec import Design, Head, TableInput, head_kind
-from ..tabular import model_input_names, norm_layer_name
+from ..design.spec import Design, Head, TableInput, head_kind
+from ..model.preprocessing import model_input_names, norm_layer_name
 from .dataset import Dataset
+from .parallel import PARALLEL_ROWS, cores, release_memory
+from .profile import as_text, category_values
 from .scaling import TargetScale, standardised, target_scaling
 
-PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
 
@@ -170,11 +171,9 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     if len(frame) >= PARALLEL_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
-        from .csvio import release_memory
-
         release_memory()     # what profiling freed: the splits' arrays start from a lower peak
         if len(columns) > 1:
-            pool = ThreadPoolExecutor(_cores())
+            pool = ThreadPoolExecutor(cores())
     try:
         # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
         # text, the slow part) start while this thread encodes the targets and splits the rows.
@@ -266,7 +265,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .profile import as_text
 
     text = pa.array(as_text(series))      # Arrow-backed text: the same buffers, no copy
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
@@ -276,12 +274,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
     return codes.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-
-
-def _cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
@@ -310,7 +302,6 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _classes(series) -> list[str]:
-    from .profile import category_values
 
     return sorted(category_values(series))
 
@@ -389,8 +380,6 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     with missing values as "" (Keras' numpy path does not accept string arrays).
     """
     import tensorflow as tf
-
-    from .profile import as_text
 
     names = model_input_names(design.input)
     inputs = {}

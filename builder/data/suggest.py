@@ -8,13 +8,13 @@ regression) so a bad choice is one clear message, before anything is built.
 from __future__ import annotations
 
 from ..errors import DataError
-from ..spec import (
+from ..design.spec import (
     HEAD_KINDS, MAX_HEADS, Design, Head, Output, TableColumn, TableInput, Training, is_python_name, new_layer,
 )
-from ..tabular import input_names, keras_name
-from ..validate import analyse
+from ..model.preprocessing import input_names, keras_name
+from ..design.validate import analyse
 from .dataset import INPUT_KINDS, ColumnProfile, Dataset
-from .profile import MAX_CATEGORIES
+from .profile import MAX_CATEGORIES, category_values
 
 MAX_NAME_LENGTH = 200
 MAX_INPUT_COLUMNS = 1000      # TableInput's limit
@@ -155,8 +155,6 @@ def head_for_target(dataset: Dataset, target: str, kind: str | None = None, name
 
 def _profile_with_values(dataset: Dataset, column: str) -> ColumnProfile:
     """The column's profile, with its class values even when the profile kept none (e.g. a numeric column)."""
-    from .profile import category_values
-
     profile = dataset.column(column)
     if profile.values or profile.kind == "empty" or profile.distinct > MAX_CATEGORIES:
         return profile
@@ -258,7 +256,7 @@ def _design_name(name: str) -> str:
 
 
 def _tensor_design(dataset: Dataset, base: Design | None) -> Design:
-    from ..templates import template
+    from ..design.templates import template
 
     if base is not None:
         return base

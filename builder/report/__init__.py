@@ -1,1 +1,4 @@
-"""What a user takes away: the training script, the snippet that calls the saved model, and the files beside them."""
+"""What a finished run tells the user: per-head metrics, figures, and the runnable training script.
+
+May import ``builder.design``, ``builder.model`` and ``builder.data``. Plotly is imported inside functions.
+"""

@@ -16,11 +16,11 @@ comments are fixed text.
 
 from __future__ import annotations
 
-from ..codegen import compile_code, model_code
 from ..data.scaling import learns_standardised
 from ..data.writer import NPZ_INPUT_KEY
+from ..design.spec import Design, Head, TableInput, head_kind
+from ..model.codegen import compile_code, model_code
 from ..quoting import CELL_GUARD, file_stem, quoted
-from ..spec import Design, Head, TableInput, head_kind
 
 TEST_SPLIT = 0.15     # the app's held-out test share (builder.train.engine.prepare_data)
 SHUFFLE_BUFFER = 10_000
@@ -94,7 +94,7 @@ def _settings(design: Design, default_data: str) -> str:
         "]",
     ]
     if isinstance(design.input, TableInput):
-        from ..tabular import layer_names, model_input_names
+        from ..model.preprocessing import layer_names, model_input_names
 
         names, stems = model_input_names(design.input), layer_names(design.input)
         columns = {c.name: {"input": names[c.name], "kind": c.kind,

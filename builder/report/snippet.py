@@ -1,13 +1,13 @@
 """How to call the saved model: a short script for the Export page, and what each output means.
 
 The saved ``.keras`` model takes one input per CSV column, named as the
-column (``builder.tabular.model_input_names``), and returns one array per
+column (``builder.model.preprocessing.model_input_names``), and returns one array per
 head in head order: a regression head in its target's own units, a binary
 head the probability of its second class, a multiclass head one probability
 per class in the order of ``head.classes``.
 
 Example:
-    >>> from builder.templates import template
+    >>> from builder.design.templates import template
     >>> "safe_mode=True" in predict_snippet(template("seed-multi-regression"))
     True
 """
@@ -18,7 +18,7 @@ import math
 from typing import Any, Mapping
 
 from ..quoting import quoted
-from ..spec import Design, Head, TableInput, head_kind
+from ..design.spec import Design, Head, TableInput, head_kind
 
 
 def example_row(design: Design, dataset=None) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def predict_snippet(design: Design, model_file: str = "model.keras", row: Mappin
 
 
 def _table_inputs(design: Design, row: dict[str, Any]) -> list[str]:
-    from ..tabular import renamed_inputs
+    from ..model.preprocessing import renamed_inputs
 
     renamed = renamed_inputs(design.input)
     lines = ["# One row, keyed by the CSV's column names; a missing number is float('nan')", f"row = {quoted(row)}"]

@@ -24,10 +24,11 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
-from ..build import build_model, compile_model
 from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
-from ..spec import Design, Training
-from ..validate import analyse
+from ..model.build import build_model, compile_model
+from ..design.spec import Design, Training
+from ..design.validate import analyse
+from . import keras_fixes
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -291,37 +292,9 @@ def make_strategy(name: str | None):
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        _fix_multiworker_reduce()
+        keras_fixes.fix_multiworker_reduce()
         return strategy
     raise ValueError(f"strategy must be 'mirrored' or 'multiworker'. Received: strategy={name!r}")
-
-
-def _fix_multiworker_reduce() -> None:
-    """Keras 3.15 averages each step's scalar logs across workers with ``axis=0``, which a scalar has not.
-
-    TensorFlow then refuses the graph ("Invalid reduction dimension 0 for input
-    with 0 dimensions").  Average scalars over replicas without an axis instead;
-    everything else keeps Keras' own reduction.  Only a multi-worker CLI run
-    (its own process) installs this.
-    """
-    import tensorflow as tf
-    from keras.src.backend.tensorflow import trainer
-
-    if getattr(trainer.reduce_per_replica, "_builder_fixed", False):
-        return
-    original = trainer.reduce_per_replica
-
-    def reduce_per_replica(values, strategy, reduction):
-        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
-            def mean(v):
-                if isinstance(v, tf.distribute.DistributedValues):
-                    return strategy.reduce("MEAN", v, axis=None)
-                return v
-            return trainer.tree.map_structure(mean, values)
-        return original(values, strategy, reduction)
-
-    reduce_per_replica._builder_fixed = True
-    trainer.reduce_per_replica = reduce_per_replica
 
 
 def target_scale(split) -> dict[str, float]:
@@ -368,7 +341,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
             restore_best_weights=True))
     if distributed:
-        _build_before_distributing(model, strategy, train_args["x"])
+        keras_fixes.build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
         model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
     else:
@@ -376,19 +349,6 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     with strategy.scope() if strategy is not None else nullcontext():
         fold_into_outputs(model, scaling)    # from here on the model predicts in the targets' own units
     return model, live.outcome
-
-
-def _build_before_distributing(model, strategy, dataset) -> None:
-    """Build metrics and optimizer state from one local batch before ``fit`` distributes the data.
-
-    Keras 3.15 otherwise builds them from the first *distributed* batch, which it
-    averages across workers with an all-reduce that MultiWorkerMirroredStrategy
-    rejects ("Attempt to convert a value (PerReplica...) to a Tensor").
-    """
-    batch = next(iter(dataset.take(1)))
-    with strategy.scope():
-        model._symbolic_build(data_batch=batch)
-    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
 
 
 def _fit_preprocessing(model, design: Design, prepared) -> None:

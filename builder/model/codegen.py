@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import keyword
 
-from .quoting import quoted
-from .registry import REGISTRY, Call
-from .spec import Design, TableInput, layer_params
-from .validate import INPUT_ID, branch_point
+from ..design.registry import REGISTRY, Call
+from ..design.spec import Design, TableInput, layer_params
+from ..design.validate import INPUT_ID, branch_point
+from ..quoting import quoted
 
 # Arguments whose value equals Keras' own default are left out, as a person would.
 KERAS_DEFAULTS = {
@@ -93,7 +93,7 @@ def model_code(design: Design) -> list[str]:
 
     lines = ["import keras", f"from keras.layers import {', '.join(layer_classes(design))}", ""]
     if isinstance(design.input, TableInput):
-        from .tabular import input_code   # preprocessing layers for CSV columns
+        from .preprocessing import input_code   # preprocessing layers for CSV columns
         lines += ["# Input: one column per model input, preprocessed inside the model", *input_code(design.input)]
         model_inputs = "inputs"
         previous = "features"

@@ -1,7 +1,8 @@
-"""What a user takes away besides the script: the design JSON, the history as CSV, the data file's name.
+"""The files a user takes away besides the script: the design JSON, the history CSV, the data file.
 
-The training script itself lives in ``builder.report.script`` (re-exported
-here); the snippet that calls the saved model in ``builder.report.snippet``.
+The training script itself is ``builder.report.script``; the snippet that
+calls the saved model is ``builder.report.snippet``.  Every name offered for
+download goes through ``builder.quoting.file_stem``.
 """
 
 from __future__ import annotations
@@ -11,13 +12,9 @@ import io
 import math
 from typing import Mapping, Sequence
 
-from .data.writer import dataset_bytes
-from .quoting import file_stem as clean_stem, spreadsheet_cell
-from .report.script import requirements, script_name, training_script
-from .spec import Design, TableInput
-
-__all__ = ["training_script", "script_name", "requirements", "design_json", "history_csv", "dataset_fits",
-           "data_file_name", "data_file_bytes", "file_stem", "renamed_inputs"]
+from ..data.writer import dataset_bytes
+from ..design.spec import Design, TableInput
+from ..quoting import file_stem as clean_stem, spreadsheet_cell
 
 
 def design_json(design: Design) -> str:
@@ -80,7 +77,7 @@ def renamed_inputs(design: Design) -> dict[str, str]:
     """Columns the saved model knows under another input name (Keras forbids ``/`` in a name, for one)."""
     if not isinstance(design.input, TableInput):
         return {}
-    from .tabular import renamed_inputs as renamed
+    from ..model.preprocessing import renamed_inputs as renamed
 
     return renamed(design.input)
 
