@@ -27,6 +27,8 @@ import numpy as np
 
 from ..design.spec import Design, Head, head_kind
 
+LOSS_WEIGHT_NOTE = ("Regression targets are learnt in standard units, so every head's loss starts near 1 and a "
+                    "weight means importance: 1.0 for every head weighs them equally.")
 # Keras metrics a regression head may log, and the power of the scale that turns them back into units.
 METRIC_POWER = {"mae": 1, "mse": 2}
 
