@@ -14,6 +14,7 @@ one-second progress promise (see ``choose_steps_per_execution``).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -24,6 +25,7 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
+from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
 from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
@@ -43,12 +45,10 @@ ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, n
 
 # ------------------------------------------------------------ data for fit
 
-def prepare_data(design: Design, data: Any, training: Training, test: float = 0.15):
-    """Splits for a run: ``data`` is already prepared (has ``.train``) or a ``builder.data.Dataset``."""
-    if hasattr(data, "train"):
+def prepare_data(design: Design, data: Dataset | Prepared, training: Training, test: float = 0.15) -> Prepared:
+    """Splits for a run: ``data`` is already prepared, or a dataset to split with the run's seed."""
+    if isinstance(data, Prepared):
         return data
-    from ..data import prepare
-
     return prepare(design, data, seed=training.seed, val=training.validation_split, test=test)
 
 
@@ -60,10 +60,10 @@ def keras_targets(design: Design, per_head: dict | None):
     return values[0] if len(values) == 1 else values
 
 
-def split_for_fit(design: Design, split, scaling: dict | None = None) -> tuple[Any, Any, Any]:
+def split_for_fit(design: Design, split: Split, scaling: dict | None = None) -> tuple[Any, Any, Any]:
     """(x, y, sample weights) as fit takes them; regression targets standardised by ``scaling``."""
     y = standardised(split.y, scaling) if scaling else split.y
-    return split.x, keras_targets(design, y), keras_targets(design, getattr(split, "sample_weight", None))
+    return split.x, keras_targets(design, y), keras_targets(design, split.sample_weight)
 
 
 def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False,
@@ -318,13 +318,11 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         steps_per_execution = 1
     elif steps_per_execution == "auto":
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
-    # A per-head view of the splits still fits preprocessing on the full original splits.
-    source = getattr(prepared, "source", None) or prepared
-    known = getattr(source, "target_scaling", {})
-    scaling = {h.name: known[h.name] for h in design.heads if h.name in known}
+    # Regression heads learn standardised targets (builder.data.scaling); only this design's heads.
+    scaling = {h.name: prepared.target_scaling[h.name] for h in design.heads if h.name in prepared.target_scaling}
     with strategy.scope() if strategy is not None else nullcontext():
         model = build_model(design)
-        _fit_preprocessing(model, design, source)
+        fit_preprocessing(model, design, prepared)
         compile_model(model, design, training, steps_per_execution=steps_per_execution)
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
@@ -351,22 +349,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     return model, live.outcome
 
 
-def _fit_preprocessing(model, design: Design, prepared) -> None:
-    """Input statistics from the training split (``builder.data``)."""
-    from ..data import Prepared, fit_preprocessing
-
-    if isinstance(prepared, Prepared):
-        fit_preprocessing(model, design, prepared)
-
-
-def _rows(split) -> int:
-    if split is None:
-        return 0
-    n = getattr(split, "n", None)
-    if n is not None:
-        return int(n)
-    x = split.x
-    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+def _rows(split: Split | None) -> int:
+    return split.n if split is not None else 0
 
 
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
@@ -379,7 +363,7 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
     return by_head(design, model.predict(**args, verbose=0))
 
 
-def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def train(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
           strategy=None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
@@ -406,7 +390,7 @@ def train(design: Design, data: Any, training: Training | None, emit: Emit, shou
 def _test_split(prepared) -> dict:
     """The last event's ``test_targets`` and ``test_weights``: what the test predictions are scored against."""
     return dict(test_targets=dict(prepared.test.y),
-                test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}))
+                test_weights=dict(prepared.test.sample_weight))
 
 
 def single_head_design(design: Design, head_name: str) -> Design:
@@ -414,7 +398,7 @@ def single_head_design(design: Design, head_name: str) -> Design:
     return design.model_copy(update={"heads": [design.head(head_name)]})
 
 
-def compare_sharing(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def compare_sharing(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
                     run_id: str = "sharing", model_path: str | None = None) -> dict:
     """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
 
@@ -451,29 +435,13 @@ def compare_sharing(design: Design, data: Any, training: Training | None, emit: 
                  sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 
-def prepared_for(design: Design, prepared):
+def prepared_for(design: Design, prepared: Prepared) -> Prepared:
     """The same splits with only the targets of ``design``'s heads (inputs are shared, not copied)."""
     names = [h.name for h in design.heads]
 
-    def keep(split):
-        return _SplitView(split.x, {k: v for k, v in split.y.items() if k in names},
-                          {k: v for k, v in (getattr(split, "sample_weight", None) or {}).items() if k in names},
-                          _rows(split))
+    def keep(split: Split) -> Split:
+        return Split(split.x, {k: v for k, v in split.y.items() if k in names},
+                     {k: v for k, v in split.sample_weight.items() if k in names}, split.n)
 
-    return _PreparedView(keep(prepared.train), keep(prepared.val), keep(prepared.test), prepared)
-
-
-@dataclass
-class _SplitView:
-    x: Any
-    y: dict
-    sample_weight: dict
-    n: int
-
-
-@dataclass
-class _PreparedView:
-    train: _SplitView
-    val: _SplitView
-    test: _SplitView
-    source: Any = None
+    return dataclasses.replace(prepared, design=design, train=keep(prepared.train), val=keep(prepared.val),
+                               test=keep(prepared.test))
