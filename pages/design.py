@@ -11,7 +11,7 @@ import streamlit as st
 
 from builder import session
 from builder.design.diagram import to_dot
-from builder.report.script import design_json
+from builder.report.files import design_json
 from builder.design.registry import REGISTRY, by_category
 from builder.design.spec import TensorInput, layer_params
 from builder.design.templates import TEMPLATE_NAMES, describe

@@ -7,6 +7,7 @@ from builder.session import runs
 from builder.design.spec import OPTIMIZERS, Head, Training, bounds
 import pages
 from builder.report import figures
+from builder.data.scaling import LOSS_WEIGHT_NOTE
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -40,6 +41,7 @@ with st.container(border=True):
         key="train_patience"))
     settings["seed"] = int(c[2].number_input("Seed", *bounds(Training, "seed"), value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
+    st.caption(LOSS_WEIGHT_NOTE)
     c = st.columns(min(len(design.heads), 4) or 1)
     names = [h.name for h in design.heads]   # a link may repeat a name (validation refuses it): keys stay unique
     weights = {h.name: c[i % len(c)].number_input(h.name, *bounds(Head, "loss_weight"), value=h.loss_weight,

@@ -66,3 +66,28 @@ def test_a_dataset_that_does_not_fit_the_design_is_not_offered():
     assert not at.exception
     assert not any(label.startswith("Download the data") for label in _downloads(at))
     assert any("does not fit" in i.value for i in at.info)
+
+
+def test_shows_how_to_call_the_model_and_each_heads_class_order():
+    from builder.data import suggest_design
+
+    penguins = load_builtin("penguins")
+    design = suggest_design(penguins, ["species", "sex", "body_mass_g"])
+    at = _page({"design": design, "dataset": penguins})
+    assert not at.exception
+    snippet = next(c.value for c in at.code if "load_model" in c.value)
+    assert "keras.saving.load_model('penguins.keras', safe_mode=True)" in snippet
+    assert "'island': 'Torgersen'" in snippet and "'bill_length_mm': 39.1" in snippet
+    meanings = " ".join(m.value for m in at.markdown)
+    assert "one probability per class, in this order: 0: 'Adelie', 1: 'Chinstrap', 2: 'Gentoo'" in meanings
+    assert "the probability that it is 'male' (1 minus it is the probability of 'female')" in meanings
+    assert not at.table                        # every penguin column is a valid input name: no mapping to show
+
+
+def test_lists_the_input_names_keras_forbids():
+    from builder.data import read_csv, suggest_design
+
+    dataset = read_csv(b"ratio a/b,y\n" + b"".join(b"%d.5,%d\n" % (i, i % 2) for i in range(30)), name="r.csv")
+    at = _page({"design": suggest_design(dataset, ["y"]), "dataset": dataset})
+    assert not at.exception
+    assert at.table and "ratio_a_b" in str(at.table[0].value)
