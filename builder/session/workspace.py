@@ -13,11 +13,9 @@ Layout under the data folder (``BUILDER_DATA_DIR``, default
     <id>/files/data-*.csv     uploaded data, by content hash
     <id>/files/run-*.keras    trained models;  run-*.npz  test arrays (no pickle)
 
-The id is ``secrets.token_urlsafe`` (144 random bits) and is the only way in:
-nothing lists workspaces.  Every write is one transaction, so two tabs writing
-at once never leave half a change; a file that is missing or damaged is
-reported for its run and everything else loads.  Pure Python (``sqlite3``,
-numpy): no Streamlit, no TensorFlow.
+The id (144 random bits) is the only way in: nothing lists workspaces.  Every
+write is one transaction, so two tabs writing at once never leave half a
+change; a missing or damaged file is reported for its run, the rest loads.
 """
 
 from __future__ import annotations
@@ -191,6 +189,13 @@ class Workspace:
             else:
                 con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (key, json.dumps(value)))
 
+    def clear_if(self, key: str, field_name: str, value: Any) -> None:
+        """Remove setting ``key`` only if its ``field_name`` still is ``value`` (another tab may have moved on)."""
+        with self._write() as con:
+            row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            if row and json.loads(row[0]).get(field_name) == value:
+                con.execute("DELETE FROM settings WHERE key = ?", (key,))
+
     def get(self, key: str, default: Any = None) -> Any:
         rows = self._read("SELECT value FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else default
@@ -269,13 +274,13 @@ class Workspace:
 
     def runs(self, kind: str | None = "train") -> list[StoredRun]:
         """Runs oldest first (``kind=None``: runs and comparisons)."""
-        where, args = ("WHERE kind = ?", (kind,)) if kind else ("", ())
-        rows = self._read(f"SELECT {','.join(RUN_COLUMNS)} FROM runs {where} ORDER BY number", args)
-        return [_stored(row) for row in rows]
+        return self._select("WHERE kind = ? ORDER BY number", (kind,)) if kind else self._select("ORDER BY number")
+
+    def _select(self, where: str, args: tuple = ()) -> list[StoredRun]:
+        return [_stored(row) for row in self._read(f"SELECT {','.join(RUN_COLUMNS)} FROM runs {where}", args)]
 
     def run_by_id(self, run_id: str) -> StoredRun | None:
-        rows = self._read(f"SELECT {','.join(RUN_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,))
-        return _stored(rows[0]) if rows else None
+        return next(iter(self._select("WHERE run_id = ?", (run_id,))), None)
 
     def run_count(self) -> tuple[int, int]:
         """(how many runs, the highest number): changes whenever a run is added or deleted."""
@@ -298,13 +303,13 @@ class Workspace:
                             f"({run.arrays}); its curves are kept. Train again to score it.") from None
 
     def model_path(self, run: StoredRun) -> Path | None:
-        """The run's trained model file, if it is still there."""
         if not run.model or run.model_dropped:
             return None
         path = self.files / _plain_name(run.model)
         return path if path.is_file() else None
 
     def delete_run(self, number: int) -> bool:
+        """Remove a run, its events and its files; False if there is no such run."""
         with self._write() as con:
             row = con.execute("SELECT run_id, arrays, model FROM runs WHERE number = ?", (number,)).fetchone()
             if row is None:
@@ -331,7 +336,6 @@ class Workspace:
 
     # ---------------------------------------------------- size and notices
     def size(self) -> int:
-        """Bytes on disk: the database (with its WAL) and every file."""
         return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
 
     def enforce_cap(self) -> list[str]:
@@ -355,7 +359,7 @@ class Workspace:
         return said
 
     def add_notice(self, text: str) -> None:
-        with self._write() as con:
+        with self._write() as con:  # shown on the Results page: nothing is dropped silently
             con.execute("INSERT INTO notices(text, created) VALUES (?, ?)", (text, time.time()))
 
     def notices(self, limit: int = 20) -> list[str]:
