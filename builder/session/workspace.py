@@ -369,8 +369,7 @@ class Workspace:
 
 # ------------------------------------------------------------- helpers
 
-def _plain_name(name: str) -> str:
-    """A stored file name, never a path out of the workspace folder (names come from the database)."""
+def _plain_name(name: str) -> str:   # a stored file name, never a path out of the workspace folder
     return Path(name).name
 
 
