@@ -1,6 +1,6 @@
 """Design page: the trunk and branch editors, the live diagram, the summary and every problem.
 
-Layout only. Every change goes through a ``builder.state`` function called
+Layout only. Every change goes through a ``builder.session.design`` function called
 from a widget callback (callbacks run before the script, so the page then
 draws the design as it now is).  Widgets hold copies of design values: before
 a widget is drawn its session value is set from the design, which makes undo,
@@ -9,13 +9,13 @@ redo and uploads show up in every widget without per-widget bookkeeping.
 
 import streamlit as st
 
-from builder import state
-from builder.diagram import to_dot
-from builder.export import design_json
-from builder.registry import REGISTRY, by_category
-from builder.spec import TensorInput, layer_params
-from builder.templates import TEMPLATE_NAMES, describe
-from builder.widgets import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
+from builder.session import design as state
+from builder.design.diagram import to_dot
+from builder.report.script import design_json
+from builder.design.registry import REGISTRY, by_category
+from builder.design.spec import TensorInput, layer_params
+from builder.design.templates import TEMPLATE_NAMES, describe
+from builder.session.params import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 
