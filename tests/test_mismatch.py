@@ -5,7 +5,7 @@ import pandas as pd
 from builder.data import load_builtin, read_csv
 from builder.data.suggest import suggest_design
 from builder.session.mismatch import APPLY_ROLES, LOAD_TEMPLATE_DATA, USE_DATA_DESIGN, matching_template, mismatch
-from builder.templates import template
+from builder.design.templates import template
 
 PENGUINS = load_builtin("penguins")
 PENGUIN_DESIGN = suggest_design(PENGUINS, ["species", "body_mass_g"])

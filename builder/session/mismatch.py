@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..spec import Design, TableInput
-from ..templates import TEMPLATE_NAMES, template
+from ..design.spec import Design, TableInput
+from ..design.templates import TEMPLATE_NAMES, template
 
 APPLY_ROLES = "apply roles"              # make the design fit the table that is loaded (Data page)
 LOAD_TEMPLATE_DATA = "load template data"   # load the built-in data made for the design's template

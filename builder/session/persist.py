@@ -20,10 +20,13 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from ..errors import DataError, DesignError
-from ..spec import Design, parse_design
+from ..design.spec import Design, parse_design
+from . import design as session_design
 from .workspace import StoredRun, Workspace, content_key
 
 WS, SAVED, KEYS = "_workspace", "_ws_saved", "_ws_design_keys"
+ORPHANED = {"type": "error", "message": "the server restarted while this run was training, so it ended there. "
+                                        "Its curves so far are kept; press Train to run it again."}
 UPLOAD = "dataset_upload"         # {"name", "file", "key"} of the uploaded data now loaded
 State = MutableMapping[str, Any]
 
@@ -43,7 +46,6 @@ def workspace(state: State) -> Workspace | None:
 
 def restore(state: State, ws: Workspace) -> list[str]:
     """Fill a fresh session from ``ws``; returns messages about anything that could not come back."""
-    from . import design as session_design
 
     attach(state, ws)
     problems: list[str] = []
@@ -77,7 +79,6 @@ def _parsed(designs: dict[str, str], key: str, state: State) -> Design | None:
 
 
 def _restore_dataset(state: State, ws: Workspace) -> None:
-    from . import dataset as session_dataset
 
     source = ws.get("dataset")
     if not source:
@@ -90,10 +91,10 @@ def _restore_dataset(state: State, ws: Workspace) -> None:
         from ..data import read_csv
 
         dataset = read_csv(ws.upload_bytes(source["file"]), name=source["name"])
-    session_dataset.set_dataset(state, dataset)
-    state[session_dataset.ROLES].update(source.get("roles", {}))
-    state[session_dataset.KINDS] = dict(source.get("kinds", {}))
-    state[session_dataset.BUILTIN_KEY] = source["name"] if source["kind"] == "builtin" else None
+    session_design.set_dataset(state, dataset)
+    state[session_design.ROLES].update(source.get("roles", {}))
+    state[session_design.KINDS] = dict(source.get("kinds", {}))
+    state[session_design.BUILTIN_KEY] = source["name"] if source["kind"] == "builtin" else None
     if source["kind"] == "upload":
         state[UPLOAD] = {k: source[k] for k in ("name", "file", "key")}
 
@@ -122,14 +123,11 @@ def save(state: State) -> None:
 
 
 def _signatures(state: State) -> dict:
-    from . import dataset as session_dataset
-    from . import design as session_design
-
     history = state.get(session_design.HISTORY)
     undo, redo = (history.undo, history.redo) if history is not None else ([], [])
     design_sig = (id(state.get(session_design.DESIGN)), tuple(map(id, undo)), tuple(map(id, redo)))
-    data_sig = (id(state.get(session_dataset.DATASET)), repr(state.get(session_dataset.ROLES)),
-                repr(state.get(session_dataset.KINDS)), repr(state.get(UPLOAD)))
+    data_sig = (id(state.get(session_design.DATASET)), repr(state.get(session_design.ROLES)),
+                repr(state.get(session_design.KINDS)), repr(state.get(UPLOAD)))
     return {"design": design_sig, "dataset": data_sig}
 
 
@@ -144,8 +142,7 @@ def design_key(state: State, design: Design) -> str:
 
 
 def _save_design(state: State, ws: Workspace) -> None:
-    from . import design as session_design
-
+    session_design.ensure(state)
     design, history = state[session_design.DESIGN], state[session_design.HISTORY]
     alive = [design, *history.undo, *history.redo]
     fresh = {design_key(state, d): d for d in alive if id(d) not in state[KEYS] or state[KEYS][id(d)][0] is not d}
@@ -157,27 +154,25 @@ def _save_design(state: State, ws: Workspace) -> None:
 
 def dataset_source(state: State) -> dict | None:
     """How to load the current dataset again: a built-in's name or an upload's stored file, plus the roles."""
-    from . import dataset as session_dataset
 
-    dataset = state.get(session_dataset.DATASET)
+    dataset = state.get(session_design.DATASET)
     if dataset is None:
         return None
-    roles = dict(state.get(session_dataset.ROLES) or {})
-    kinds = dict(state.get(session_dataset.KINDS) or {})
-    builtin = state.get(session_dataset.BUILTIN_KEY)
+    roles = dict(state.get(session_design.ROLES) or {})
+    kinds = dict(state.get(session_design.KINDS) or {})
+    builtin = state.get(session_design.BUILTIN_KEY)
     if builtin:
         return {"kind": "builtin", "name": builtin, "key": f"builtin:{builtin}", "roles": roles, "kinds": kinds}
     upload = state.get(UPLOAD)
-    if upload and upload.get("file") and upload["name"] == dataset.name:
+    if upload and upload.get("file"):
         return {"kind": "upload", **upload, "roles": roles, "kinds": kinds}
     return None
 
 
 def dataset_key(state: State) -> tuple[str, str]:
     """(key, name) of the dataset now loaded: what a run is filed under."""
-    from . import dataset as session_dataset
 
-    dataset = state.get(session_dataset.DATASET)
+    dataset = state.get(session_design.DATASET)
     if dataset is None:
         return "", ""
     source = dataset_source(state)
