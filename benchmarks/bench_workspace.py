@@ -30,21 +30,33 @@ import numpy as np  # noqa: E402
 RUNS, EPOCHS_PER_RUN, UNDO_STEPS = 20, 50, 100
 
 
+def test_values(head, rng, n: int = 52) -> np.ndarray:
+    """Test-split targets or predictions shaped as the head's (52 rows, like penguins' test split)."""
+    units = head.output.units
+    if head.kind == "regression":
+        return rng.normal(size=(n, units))
+    if units == 1:
+        return rng.integers(0, 2, (n, 1)).astype(float)
+    return np.eye(units)[rng.integers(0, units, n)]
+
+
 def fill_workspace(root: Path):
     """A workspace as a long session leaves it: upload, design history, 20 finished runs."""
+    from builder.data import read_csv
+    from builder.data.builtin import PENGUINS_CSV
+    from builder.session import design as session_design
     from builder.session import persist
-    from builder.session import runs as session_runs
     from builder.session.workspace import Workspace
 
     state: dict = {}
     ws = Workspace.create(root=root)
     persist.attach(state, ws)
-    from builder.data.builtin import PENGUINS_CSV
-    from builder.session import dataset as session_dataset
-    from builder.session import design as session_design
-
-    session_dataset.upload(state, PENGUINS_CSV.read_bytes(), "my penguins.csv")
-    design = session_dataset.suggestion(state)
+    data = PENGUINS_CSV.read_bytes()
+    persist.keep_upload(state, "my penguins.csv", data)
+    session_design.set_dataset(state, read_csv(data, name="my penguins.csv"))
+    for column in ("species", "sex", "body_mass_g"):
+        session_design.set_role(state, column, "target")
+    design = session_design.suggestion(state)
     session_design.commit(state, design)
     for i in range(UNDO_STEPS):
         session_design.set_name(state, f"model_{i}")
@@ -55,17 +67,17 @@ def fill_workspace(root: Path):
     model = root / "model.keras"
     model.write_bytes(os.urandom(200_000))
     rng = np.random.default_rng(0)
-    arrays = {"predictions": {h: rng.random((52, 3)) for h in heads}, "targets": {h: rng.random((52, 3)) for h in heads},
-              "weights": {h: np.ones(52) for h in heads}}
+    arrays = {"predictions": {h.name: test_values(h, rng) for h in design.heads},
+              "targets": {h.name: test_values(h, rng) for h in design.heads}, "weights": {h: np.ones(52) for h in heads}}
     for i in range(RUNS):
-        session_runs.store_finished(state, f"bench:run{i}", design, history, "finished", "", arrays, model)
+        persist.store_finished(state, f"bench:run{i}", design, history, "finished", "", arrays, model)
     return ws
 
 
 def time_open(root: Path, ws_id: str, repeats: int) -> tuple[float, float]:
     """(median ms to restore the workspace into a fresh session, median ms of a first visit without one)."""
-    from builder.session import persist
     from builder.session import design as session_design
+    from builder.session import persist, runs
     from builder.session.workspace import Workspace
 
     opened, first = [], []
@@ -73,7 +85,9 @@ def time_open(root: Path, ws_id: str, repeats: int) -> tuple[float, float]:
         state: dict = {}
         start = time.perf_counter()
         persist.restore(state, Workspace.open(ws_id, root=root))
-        assert len(persist.stored_runs(state)) == RUNS and state["dataset"] is not None
+        records = runs.history(state)                    # what the Results page lists, and the latest run's scores
+        assert len(records) == RUNS and state["dataset"] is not None
+        assert runs.test_results(records[-1].design, records[-1].result)
         opened.append(time.perf_counter() - start)
         start = time.perf_counter()
         session_design.start_session({})
@@ -84,8 +98,8 @@ def time_open(root: Path, ws_id: str, repeats: int) -> tuple[float, float]:
 def time_events(root: Path, repeats: int, epochs: int) -> list[tuple[float, float, float]]:
     """(baseline s, with database s, seconds inside database writes) per alternating repeat."""
     from builder.data import load_builtin
+    from builder.design.templates import template
     from builder.session.workspace import Workspace
-    from builder.templates import template
     from builder.train import engine
 
     design = template("seed-multi-regression")

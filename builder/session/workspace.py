@@ -1,17 +1,10 @@
 """A workspace that survives: one SQLite database plus a folder of files, keyed by an unguessable id.
 
-Everything a user did lives here, on the server, so a refresh, a second tab
-with the same link or a restarted server brings it back: the dataset (an
-upload's own bytes, or a built-in's name), the design and its undo history,
-every run with its curves, test predictions and trained model, the
-"does sharing help?" comparisons, and the events of a run still training.
-
-Layout under the data folder (``BUILDER_DATA_DIR``, default
-``~/.local/share/multi-output-designer/workspaces``)::
-
-    <id>/workspace.db         SQLite in WAL mode: designs, runs, events, settings, notices
-    <id>/files/data-*.csv     uploaded data, by content hash
-    <id>/files/run-*.keras    trained models;  run-*.npz  test arrays (no pickle)
+A refresh, a second tab or a restarted server finds here the dataset, the
+design and its undo history, every run (curves, test arrays, model), the
+comparisons, and the events of a run still training.  Under the data folder
+(``BUILDER_DATA_DIR``, default ``~/.local/share/multi-output-designer/workspaces``):
+``<id>/workspace.db`` (SQLite, WAL) and ``<id>/files/`` (uploads, ``run-*.keras``, ``run-*.npz``).
 
 The id (144 random bits) is the only way in: nothing lists workspaces.  Every
 write is one transaction, so two tabs writing at once never leave half a
@@ -27,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import zipfile
 from contextlib import closing, contextmanager
@@ -128,6 +122,8 @@ class Workspace:
         self.folder = Path(root or data_dir()) / workspace_id
         self.files = self.folder / FILES
         self.cap = cap if cap is not None else cap_bytes()
+        self._con: sqlite3.Connection | None = None     # one per page view, kept open: closing checkpoints
+        self._lock = threading.RLock()                  # a page view's script and fragment threads share it
 
     @classmethod
     def create(cls, root: Path | str | None = None, cap: int | None = None) -> "Workspace":
@@ -156,10 +152,16 @@ class Workspace:
         con.execute("PRAGMA synchronous=NORMAL")    # WAL: durable at checkpoints, never corrupt
         return con
 
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = self._connect()
+        return self._con
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction that takes the write lock at once, so read-modify-write cannot interleave."""
-        with closing(self._connect()) as con:
+        with self._lock:
+            con = self._connection()
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
@@ -169,8 +171,8 @@ class Workspace:
             con.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with closing(self._connect()) as con:
-            return con.execute(sql, args).fetchall()
+        with self._lock:
+            return self._connection().execute(sql, args).fetchall()
 
     def _write_file(self, name: str, data: bytes) -> str:
         """Write a file under files/ atomically (a reader never sees half of it)."""
@@ -282,8 +284,7 @@ class Workspace:
     def run_by_id(self, run_id: str) -> StoredRun | None:
         return next(iter(self._select("WHERE run_id = ?", (run_id,))), None)
 
-    def run_count(self) -> tuple[int, int]:
-        """(how many runs, the highest number): changes whenever a run is added or deleted."""
+    def run_count(self) -> tuple[int, int]:   # (how many, highest number): changes on every add or delete
         return self._read("SELECT count(*), coalesce(max(number), 0) FROM runs")[0]
 
     def arrays(self, run: StoredRun) -> dict[str, dict[str, np.ndarray]]:
@@ -329,8 +330,7 @@ class Workspace:
         with self._write() as con:
             con.executemany("INSERT INTO events(run_id, json) VALUES (?, ?)", rows)
 
-    def events(self, run_id: str, after: int = 0) -> list[tuple[int, dict]]:
-        """(cursor, event) pairs newer than ``after``, oldest first."""
+    def events(self, run_id: str, after: int = 0) -> list[tuple[int, dict]]:   # (cursor, event), oldest first
         rows = self._read("SELECT id, json FROM events WHERE run_id = ? AND id > ? ORDER BY id", (run_id, after))
         return [(i, json.loads(text)) for i, text in rows]
 
