@@ -9,6 +9,7 @@ and leaves the current dataset as it was.
 import streamlit as st
 
 from builder.session import design as state
+from builder.session import persist
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 
@@ -39,7 +40,9 @@ def on_upload() -> None:
     uploaded = ss.get("data.upload")
     if uploaded is None:
         return
-    if attempt(lambda: state.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
+    data = uploaded.getvalue()
+    if attempt(lambda: state.set_dataset(ss, read_csv(data, name=uploaded.name))):
+        persist.keep_upload(ss, uploaded.name, data)      # a refresh or a restarted server reads it again
         ss[state.BUILTIN_KEY] = None
         ss[NOTE] = f"Read {uploaded.name}."
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from builder.session import runs
+from fake_engine import FakeService
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
@@ -45,11 +48,18 @@ def test_sidebar_shows_dataset_design_state_and_params():
     assert ":red[1 error]" in sidebar_text(at)
 
 
-def test_sidebar_shows_the_training_state_once_a_run_exists():
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["run"] = type("Run", (), {"status_text": lambda self: "epoch 3/10, 2 s left"})()
+def test_sidebar_training_status_is_the_progress_line_and_train_clears_the_old_one(monkeypatch):
+    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/train.py").run()
+    at.button(key="train_start").click().run()
     at.run()
-    assert "Training:** epoch 3/10, 2 s left" in sidebar_text(at)
+    live = at.session_state["run_live"]
+    assert live.done and f"Training:** {live.progress_text()}" in sidebar_text(at)
+    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=0))     # the next run has not started yet
+    at.button(key="train_start").click().run()
+    assert "Training:** waiting for a free trainer" in sidebar_text(at)
+    assert "finished" not in sidebar_text(at)
 
 
 def test_the_builtin_dataset_travels_in_the_url():

@@ -6,7 +6,7 @@ from builder.data import load_builtin, read_csv
 from builder.data.builtin import PENGUINS_CSV
 from builder.session import design as session_dataset  # roles and data live here until the dataset split
 from builder.session import design as session_design
-from builder.session import persist, runs
+from builder.session import persist, reattach, runs
 from builder.session.workspace import Workspace
 from fake_engine import FakeService
 
@@ -137,7 +137,7 @@ def test_a_run_cut_off_by_a_server_restart_ends_with_a_clear_message(ws, service
     state = uploaded_session(ws)
     runs.start_run(state, session_design.current(state), state[session_dataset.DATASET])
     runs.sync(state)
-    monkeypatch.setattr(persist, "_registry", persist.LiveRegistry())    # a new server process knows no handles
+    monkeypatch.setattr(reattach, "_registry", reattach.LiveRegistry())    # a new server process knows no handles
     again = fresh_view(ws)
     live = runs.sync(again)
     assert live.state == "error" and "server restarted" in live.message

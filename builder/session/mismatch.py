@@ -14,6 +14,7 @@ from typing import Any
 
 from ..design.spec import Design, TableInput
 from ..design.templates import TEMPLATE_NAMES, template
+from . import design as session_design
 
 APPLY_ROLES = "apply roles"              # make the design fit the table that is loaded (Data page)
 LOAD_TEMPLATE_DATA = "load template data"   # load the built-in data made for the design's template
@@ -31,6 +32,12 @@ class Mismatch:
 
     def __str__(self) -> str:
         return f"{self.problem} {self.fix}"
+
+    @property
+    def button(self) -> str:
+        """The label of the button that does ``fix``."""
+        return {APPLY_ROLES: "Apply roles", LOAD_TEMPLATE_DATA: f"Load the {self.template} data"}.get(
+            self.action, f"Use the {self.template} design")
 
 
 def mismatch(design: Design, dataset: Any, design_is_newer: bool = False) -> Mismatch | None:
@@ -111,3 +118,32 @@ def _template_signatures() -> dict[tuple, str]:
 
 def _shape(x: Any) -> tuple:
     return tuple(getattr(x, "shape", ())[1:])
+
+
+# ------------------------------------------------------------ in a session
+SEEN = "_fit_seen"      # (design id, dataset id, design changed last) as of the previous check
+
+
+def for_session(state) -> Mismatch | None:
+    """``mismatch`` for the session's design and dataset, knowing which of the two changed last."""
+    design, dataset = session_design.current(state), state.get(session_design.DATASET)
+    seen_design, seen_dataset, newer = state.get(SEEN) or (None, None, False)
+    if id(dataset) != seen_dataset:
+        newer = False
+    elif id(design) != seen_design:
+        newer = True
+    state[SEEN] = (id(design), id(dataset), newer)
+    return mismatch(design, dataset, design_is_newer=newer)
+
+
+def fix(state, found: Mismatch) -> None:
+    """Do the one action the banner names (raises DataError/DesignError with the reason if it cannot)."""
+    if found.action == APPLY_ROLES:
+        session_design.apply_roles(state)
+    elif found.action == LOAD_TEMPLATE_DATA:
+        from ..data import load_builtin
+
+        session_design.set_dataset(state, load_builtin(found.template))
+        state[session_design.BUILTIN_KEY] = found.template
+    else:
+        session_design.start_from(state, session_design.SUGGESTION)

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, MutableMapping
 
 from ..errors import DataError
 from ..design.spec import Design
-from . import persist
+from . import persist, reattach
 from .live import ACTIVE_STATES, DONE_STATES, LiveRun, format_seconds, logs  # noqa: F401  (re-exported)
 
 KEEP_RESULTS = 10
@@ -92,7 +92,7 @@ def begin(state: MutableMapping, slot: str, handle: Any, design: Design, epochs:
     state[slot] = handle
     live = LiveRun([h.name for h in design.heads], epochs, design=design)
     state[LIVE[slot]] = live
-    persist.begin_live(state, slot, handle, design, epochs)
+    reattach.begin_live(state, slot, handle, design, epochs)
     return live
 
 
@@ -103,18 +103,18 @@ def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
     another tab) is re-found first.  A run that has just ended is filed once;
     every page calls this, so a run that ends while the user is elsewhere still lands.
     """
-    found = persist.follow(state, slot)
+    found = reattach.follow(state, slot)
     if found is not None:
         handle, design, epochs = found
         state[slot], state[LIVE[slot]] = handle, LiveRun([h.name for h in design.heads], epochs, design=design)
     live, handle = state.get(LIVE[slot]), state.get(slot)
-    stored = persist.live_key(state, slot) is not None
+    stored = reattach.live_key(state, slot) is not None
     if live is None or (handle is None and not stored):
         return live
     if not live.done:
-        live.add_all(persist.new_events(state, slot, handle) if stored else handle.poll())
+        live.add_all(reattach.new_events(state, slot, handle) if stored else handle.poll())
         if stored and handle is None and not live.done:
-            live.add(persist.ORPHANED)     # the server restarted: the worker that trained it is gone
+            live.add(reattach.ORPHANED)     # the server restarted: the worker that trained it is gone
         if live.done:
             live.result = getattr(handle, "result", None)
             if live.result is not None and getattr(live.result, "history", None):
@@ -125,15 +125,15 @@ def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
 
 
 def _file(state: MutableMapping, slot: str, live: LiveRun) -> None:
-    if persist.live_key(state, slot) is not None:
+    if reattach.live_key(state, slot) is not None:
         result = live.result
         extra = {"epochs_run": getattr(result, "epochs_run", 0),
                  "single_history": (getattr(result, "sharing", None) or {}).get("single_history", {})}
-        stored = persist.store_finished(state, persist.live_key(state, slot), live.design, live.history, live.state,
+        stored = persist.store_finished(state, reattach.live_key(state, slot), live.design, live.history, live.state,
                                         live.message, persist.result_arrays(result), getattr(result, "model_path", None),
                                         kind="sharing" if slot == SHARING else "train", extra=extra)
         live.recorded = stored.number
-        persist.end_live(state, slot)
+        reattach.end_live(state, slot)
     elif slot == RUN:
         live.recorded = record(state.setdefault(RUNS, []), live.design, live, persist.dataset_key(state)).number
 
@@ -151,6 +151,19 @@ def history(state: MutableMapping, kind: str = "train") -> list[RunRecord]:
                           for r in stored])
         state[f"_records_{kind}"] = cache
     return cache[1]
+
+
+def adopt(state: MutableMapping) -> None:
+    """Runs a session made before it had a workspace (kept in the state) move into the workspace."""
+    if persist.workspace(state) is None:
+        return
+    for number, old in enumerate(state.pop(RUNS, None) or [], start=1):
+        persist.store_finished(state, f"adopted:{id(state)}:{number}", old.design, old.history, old.state, old.message,
+                               persist.result_arrays(old.result), getattr(old.result, "model_path", None))
+    for slot in (RUN, SHARING):
+        live = state.get(LIVE[slot])
+        if state.get(slot) is not None and live is not None and not live.done and not reattach.live_key(state, slot):
+            reattach.begin_live(state, slot, state[slot], live.design, live.epochs)
 
 
 def for_dataset(state: MutableMapping, records: list[RunRecord]) -> list[RunRecord]:
