@@ -172,6 +172,21 @@ def for_dataset(state: MutableMapping, records: list[RunRecord]) -> list[RunReco
     return [r for r in records if r.dataset_key == key]
 
 
+def latest_comparison(state: MutableMapping) -> Any:
+    """The latest finished "does sharing help?" comparison on the data set now loaded, or None."""
+    if persist.workspace(state) is None:
+        live = state.get(LIVE[SHARING])
+        return live if live is not None and live.done else None
+    done = for_dataset(state, history(state, "sharing"))
+    return done[-1] if done else None
+
+
+def notices(state: MutableMapping) -> list[str]:
+    """What the workspace did on its own (models dropped at the size limit), newest last."""
+    ws = persist.workspace(state)
+    return ws.notices(limit=5) if ws is not None else []
+
+
 def delete(state: MutableMapping, number: int) -> bool:
     """Delete a finished run (and its model and files) from the workspace or the session."""
     ws = persist.workspace(state)
