@@ -41,9 +41,6 @@ def restore(state: MutableMapping[str, Any], text: str | None, key: str | None) 
     """Apply the design a link carries, unless it is the one the session already shows (a refresh)."""
     if key:
         return _restore_key(state, key)
-    if text and len(text) <= MAX_LINK_CHARS and text == session_design.url_text(state):
-        state["_restored_url"] = text          # the workspace already brought this design back
-        return []
     return [str(p) for p in session_design.restore_from_url(state, text)]
 
 

@@ -91,6 +91,7 @@ def restore(state: State, ws: Workspace) -> list[str]:
         else:
             problems.append("the design saved in this workspace could not be read; the starting design is shown.")
     session_design.ensure(state)
+    session_design.url_text(state)      # the link of the design brought back counts as this view's own
     state[SAVED] = _signatures(state)
     return problems
 
