@@ -82,3 +82,17 @@ def test_the_shell_and_designer_never_import_tensorflow():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_new_workspace_starts_over_under_a_new_link():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    first = at.query_params["w"]
+    at.session_state["design"] = at.session_state["design"].model_copy(update={"name": "edited"})
+    at.run()
+    at.button(key="workspace_new").click().run()
+    assert not at.exception
+    assert at.query_params["w"] != first and at.session_state["design"].name == "penguins"
+    old = AppTest.from_file(APP, default_timeout=30)
+    old.query_params["w"] = first                   # the old workspace stays under its own link
+    old.run()
+    assert old.session_state["design"].name == "edited"

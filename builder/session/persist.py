@@ -21,7 +21,7 @@ from ..design.spec import Design, parse_design
 from . import design as session_design
 from .workspace import StoredRun, Workspace, content_key
 
-WS, SAVED, KEYS = "_workspace", "_ws_saved", "_ws_design_keys"
+WS, SAVED, KEYS, URL_ID = "_workspace", "_ws_saved", "_ws_design_keys", "_ws_url_id"
 UPLOAD = "dataset_upload"         # {"name", "file", "key"} of the uploaded data now loaded
 State = MutableMapping[str, Any]
 
@@ -44,9 +44,10 @@ def open_workspace(state: State, workspace_id: str | None, first_visit: bool) ->
 
     A first visit (no design in the link) to a new workspace opens on penguins, ready to train.
     """
-    ws = workspace(state)
-    if ws is not None and (not workspace_id or ws.id == workspace_id):
-        return []                       # this page view has it already
+    ws, seen = workspace(state), state.get(URL_ID)
+    state[URL_ID] = workspace_id
+    if ws is not None and (not workspace_id or workspace_id in (ws.id, seen)):
+        return []                       # this page view has it (the URL may still name the one it left)
     problems: list[str] = []
     if workspace_id:
         try:
@@ -65,7 +66,10 @@ def open_workspace(state: State, workspace_id: str | None, first_visit: bool) ->
 
 def new_workspace(state: State) -> None:
     """Start over in a new, empty workspace (the old one stays on the server under its own link)."""
+    # Until this run rewrites it, the URL still names the old workspace and design: not a link to follow.
+    seen = (state.get(URL_ID), session_design.url_text(state), design_key(state, session_design.current(state)))
     state.clear()
+    state[URL_ID], state["_restored_url"], state["_restored_key"] = seen
     session_design.start_session(state)
     attach(state, Workspace.create())
 
