@@ -143,7 +143,7 @@ try:
     nav.run()
 finally:
     ss.pop(SHELL_FLAG, None)
-persist.save(ss)
+    persist.save(ss)         # also when a page stops early (st.stop, st.rerun): nothing done is lost
 # Keep the URL in step with the workspace and the design, so a refresh or a shared link restores it exactly.
 wanted = link.params(ss)
 for name in (link.WORKSPACE, link.DESIGN, link.DESIGN_KEY):

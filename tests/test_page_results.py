@@ -138,3 +138,26 @@ def test_a_run_can_be_deleted(service):
     next(b for b in at.button if b.key == "results_delete").click().run()
     assert not at.exception
     assert at.selectbox(key="results_run").options == ["run 1 · seed-multi-regression · mixed (finished)"]
+
+
+def test_a_model_dropped_at_the_size_limit_is_said_on_the_page(service, monkeypatch, tmp_path):
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"m" * 700_000)
+    service.model_path = str(model)
+    monkeypatch.setenv("BUILDER_WORKSPACE_MAX_MB", "1")
+    at = _page({"design": MIXED, "dataset": load_builtin("seed-multi-regression", rows=30)})
+    other = _state_of(at)                        # runs filed into the page's workspace, as another tab would
+    for _ in range(2):
+        runs.start_run(other, MIXED, other["dataset"])
+        runs.sync(other)
+    at.run()
+    assert any("run 1's trained model was removed to keep this workspace under its 1 MB limit" in w.value
+               for w in at.warning)
+
+
+def _state_of(at) -> dict:
+    """A plain view of the page's workspace, to start runs in it as another tab would."""
+    from builder.session import persist
+    state = {"dataset": at.session_state["dataset"]}
+    persist.attach(state, at.session_state["_workspace"])
+    return state
