@@ -137,4 +137,21 @@ def test_the_workspace_survives_refresh_and_restart_and_a_refresh_mid_run_can_st
     assert "Apply roles on the Data page" in page.get_by_test_id("stAlert").filter(has_text="does not have").inner_text()
     _open(page, "Train")
     assert page.get_by_test_id("stAlert").filter(has_text="which 'weather' does not have").count() == 1
-    assert page.locator(".st-key-train_start button").is_disabled()
+    wait_idle(page)
+    assert page.locator(".st-key-train_start button").first.is_disabled()
+
+
+def test_a_huge_broken_link_gets_the_apps_message_not_http_400(page, server):
+    import http.client
+
+    page.goto(server.url)                      # any first page view sets the server's request limits
+    page.wait_for_selector('[data-testid="stApp"]')
+    wait_idle(page)
+    garbage = "A" * 300_000
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", f"/?d={garbage}")
+    assert connection.getresponse().status == 200
+    page.goto(f"{server.url}/?d={garbage}")
+    page.get_by_text("the design in this link is damaged or truncated").wait_for()
+    wait_idle(page)
+    assert len(parse_qs(urlparse(page.url).query)["d"][0]) <= 8000     # the URL now holds a design that works
