@@ -68,7 +68,8 @@ def fill_workspace(root: Path):
     model.write_bytes(os.urandom(200_000))
     rng = np.random.default_rng(0)
     arrays = {"predictions": {h.name: test_values(h, rng) for h in design.heads},
-              "targets": {h.name: test_values(h, rng) for h in design.heads}, "weights": {h: np.ones(52) for h in heads}}
+              "targets": {h.name: test_values(h, rng) for h in design.heads},
+              "weights": {h: np.ones(52) for h in heads}}
     for i in range(RUNS):
         persist.store_finished(state, f"bench:run{i}", design, history, "finished", "", arrays, model)
     return ws

@@ -62,4 +62,5 @@ def fit_banner() -> None:
         return
     text, action = st.columns([6, 1], vertical_alignment="center")
     text.warning(str(found), icon=":material/link_off:")
-    action.button(found.button, key="fit_fix", type="primary", on_click=attempt, args=(FIT_FLASH, mismatch.fix, ss, found))
+    action.button(found.button, key="fit_fix", type="primary", on_click=attempt,
+                  args=(FIT_FLASH, mismatch.fix, ss, found))

@@ -134,7 +134,8 @@ def test_the_workspace_survives_refresh_and_restart_and_a_refresh_mid_run_can_st
     _upload(page, weather)
     banner = page.get_by_text("which 'weather' does not have")
     banner.first.wait_for()
-    assert "Apply roles on the Data page" in page.get_by_test_id("stAlert").filter(has_text="does not have").inner_text()
+    alert = page.get_by_test_id("stAlert").filter(has_text="does not have")
+    assert "Apply roles on the Data page" in alert.inner_text()
     _open(page, "Train")
     assert page.get_by_test_id("stAlert").filter(has_text="which 'weather' does not have").count() == 1
     wait_idle(page)

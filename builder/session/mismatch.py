@@ -90,7 +90,8 @@ def _table_differs(design: Design, dataset: Any, name: str) -> str | None:
     columns = set(dataset.columns)
     missing = [c.name for c in design.input.columns if c.name not in columns]
     if missing:
-        more = f" (and {len(missing) - 1} more input column{'s' if len(missing) > 2 else ''})" if len(missing) > 1 else ""
+        others = len(missing) - 1
+        more = f" (and {others} more input column{'s' if others > 1 else ''})" if others else ""
         return f"The design reads column {missing[0]!r}{more}, which {name!r} does not have."
     for head in design.heads:
         if not head.target:

@@ -129,9 +129,9 @@ def _file(state: MutableMapping, slot: str, live: LiveRun) -> None:
         result = live.result
         extra = {"epochs_run": getattr(result, "epochs_run", 0),
                  "single_history": (getattr(result, "sharing", None) or {}).get("single_history", {})}
-        stored = persist.store_finished(state, reattach.live_key(state, slot), live.design, live.history, live.state,
-                                        live.message, persist.result_arrays(result), getattr(result, "model_path", None),
-                                        kind="sharing" if slot == SHARING else "train", extra=extra)
+        stored = persist.store_finished(state, reattach.live_key(state, slot), live.design, live.history,
+                                        live.state, live.message, persist.result_arrays(result),
+                                        getattr(result, "model_path", None), kind="sharing" if slot == SHARING else "train", extra=extra)
         live.recorded = stored.number
         reattach.end_live(state, slot)
     elif slot == RUN:
