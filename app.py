@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from builder.session import design as state
+from builder import session
 from builder.session import link, persist, runs
 from pages import SHELL_FLAG, fit_banner    # pages run the shell around themselves when it is not set
 
@@ -46,10 +46,10 @@ query = st.query_params
 first_visit = not (query.get(link.DESIGN) or query.get(link.DESIGN_KEY) or query.get(DATA_PARAM))
 # The workspace brings back everything of an earlier view; a shared link's design is applied on top.
 link_problems = persist.open_workspace(ss, query.get(link.WORKSPACE), first_visit)
-state.ensure(ss)
+session.ensure(ss)
 runs.adopt(ss)
 link_problems += link.restore(ss, query.get(link.DESIGN), query.get(link.DESIGN_KEY))
-if data_problem := state.restore_dataset(ss, query.get(DATA_PARAM)):
+if data_problem := session.restore_dataset(ss, query.get(DATA_PARAM)):
     link_problems.append(data_problem)
 
 nav = st.navigation([
@@ -63,11 +63,11 @@ nav = st.navigation([
 
 def sidebar() -> None:
     with st.sidebar:
-        st.markdown(f"**Dataset:** {state.dataset_line(ss)}")
-        design = state.current(ss)
-        verdict = state.status_line(ss)
+        st.markdown(f"**Dataset:** {session.dataset_line(ss)}")
+        design = session.current(ss)
+        verdict = session.status_line(ss)
         st.markdown(f"**Design:** {design.name} — {':green' if verdict == 'valid' else ':red'}[{verdict}]")
-        st.markdown(f"**Total params:** {state.report(ss).total_params:,}")
+        st.markdown(f"**Total params:** {session.report(ss).total_params:,}")
         training_status()
         st.button("New workspace", key="workspace_new", icon=":material/add:", on_click=persist.new_workspace,
                   args=(ss,), help="start over with the built-in data; this workspace stays under its own link")
@@ -102,9 +102,9 @@ def warm_training() -> threading.Thread:
         # Wait for the first page to be drawn: on a small machine the worker's TensorFlow import
         # would otherwise compete with the browser for the CPU.  Nobody presses Train this soon.
         time.sleep(WARM_DELAY_S)
-        from builder.session import runs
+        import pages
 
-        runs.service()
+        pages.training_service()
 
     thread = threading.Thread(target=warm, name="warm-training", daemon=True)
     thread.start()
@@ -151,7 +151,7 @@ for name in (link.WORKSPACE, link.DESIGN, link.DESIGN_KEY):
         del st.query_params[name]
     elif name in wanted and st.query_params.get(name) != wanted[name]:
         st.query_params[name] = wanted[name]
-if (builtin := ss.get(state.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) != builtin:
+if (builtin := ss.get(session.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) != builtin:
     st.query_params[DATA_PARAM] = builtin     # uploads stay out of the URL: only built-ins can be reloaded
 elif not builtin and DATA_PARAM in st.query_params:
     del st.query_params[DATA_PARAM]

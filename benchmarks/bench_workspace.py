@@ -44,7 +44,7 @@ def fill_workspace(root: Path):
     """A workspace as a long session leaves it: upload, design history, 20 finished runs."""
     from builder.data import read_csv
     from builder.data.builtin import PENGUINS_CSV
-    from builder.session import design as session_design
+    from builder import session
     from builder.session import persist
     from builder.session.workspace import Workspace
 
@@ -53,13 +53,13 @@ def fill_workspace(root: Path):
     persist.attach(state, ws)
     data = PENGUINS_CSV.read_bytes()
     persist.keep_upload(state, "my penguins.csv", data)
-    session_design.set_dataset(state, read_csv(data, name="my penguins.csv"))
+    session.set_dataset(state, read_csv(data, name="my penguins.csv"))
     for column in ("species", "sex", "body_mass_g"):
-        session_design.set_role(state, column, "target")
-    design = session_design.suggestion(state)
-    session_design.commit(state, design)
+        session.set_role(state, column, "target")
+    design = session.suggestion(state)
+    session.commit(state, design)
     for i in range(UNDO_STEPS):
-        session_design.set_name(state, f"model_{i}")
+        session.commit(state, session.current(state).model_copy(update={"name": f"model_{i}"}))
     persist.save(state)
     heads = [h.name for h in design.heads]
     history = {k: list(np.linspace(2, 1, EPOCHS_PER_RUN)) for h in heads for k in (f"{h}_loss", f"val_{h}_loss")}
@@ -77,7 +77,8 @@ def fill_workspace(root: Path):
 
 def time_open(root: Path, ws_id: str, repeats: int) -> tuple[float, float]:
     """(median ms to restore the workspace into a fresh session, median ms of a first visit without one)."""
-    from builder.session import design as session_design
+    from builder.report import metrics
+    from builder.session import dataset as session_dataset
     from builder.session import persist, runs
     from builder.session.workspace import Workspace
 
@@ -88,10 +89,10 @@ def time_open(root: Path, ws_id: str, repeats: int) -> tuple[float, float]:
         persist.restore(state, Workspace.open(ws_id, root=root))
         records = runs.history(state)                    # what the Results page lists, and the latest run's scores
         assert len(records) == RUNS and state["dataset"] is not None
-        assert runs.test_results(records[-1].design, records[-1].result)
+        assert metrics.test_results(records[-1].design, records[-1].result)
         opened.append(time.perf_counter() - start)
         start = time.perf_counter()
-        session_design.start_session({})
+        session_dataset.start_session({})
         first.append(time.perf_counter() - start)
     return statistics.median(opened) * 1000, statistics.median(first) * 1000
 

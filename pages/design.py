@@ -9,7 +9,7 @@ redo and uploads show up in every widget without per-widget bookkeeping.
 
 import streamlit as st
 
-from builder.session import design as state
+from builder import session
 from builder.design.diagram import to_dot
 from builder.report.script import design_json
 from builder.design.registry import REGISTRY, by_category
@@ -70,63 +70,63 @@ def draw_widget(spec: Widget, key: str, on_change, args: tuple) -> None:
 # ----------------------------------------------------------- callbacks
 
 def on_param(key: str, where: str, layer_id: str, param) -> None:
-    attempt(lambda: state.set_param(ss, where, layer_id, param.name, from_widget(param, ss[key])))
+    attempt(lambda: session.set_param(ss, where, layer_id, param.name, from_widget(param, ss[key])))
 
 
 def on_head_param(key: str, head: str, param) -> None:
-    attempt(lambda: state.set_head_field(ss, head, param.name, from_widget(param, ss[key])))
+    attempt(lambda: session.set_head_field(ss, head, param.name, from_widget(param, ss[key])))
 
 
 def on_rename(key: str, head: str) -> None:
-    attempt(state.rename_head, ss, head, ss[key])
+    attempt(session.rename_head, ss, head, ss[key])
 
 
 def on_branch(key: str, head: str) -> None:
-    attempt(state.set_head_field, ss, head, "branch_from", ss[key])
+    attempt(session.set_head_field, ss, head, "branch_from", ss[key])
 
 
 def on_pick(where: str, layer_id: str, index: int) -> None:
-    state.select(ss, where, layer_id)
+    session.select(ss, where, layer_id)
     ss["palette.where"], ss["palette.at"] = where, index + 1    # new layers go after the one picked
 
 
 def on_add(type_name: str) -> None:
-    where, at = ss.get("palette.where", state.TRUNK), ss.get("palette.at")
-    attempt(lambda: state.add_layer(ss, where, type_name, at))
+    where, at = ss.get("palette.where", session.TRUNK), ss.get("palette.at")
+    attempt(lambda: session.add_layer(ss, where, type_name, at))
     if isinstance(at, int):
         ss["palette.at"] = at + 1
 
 
 def on_move(where: str, layer_id: str, offset: int) -> None:
-    attempt(state.move_layer, ss, where, layer_id, offset)
+    attempt(session.move_layer, ss, where, layer_id, offset)
 
 
 def on_input_shape() -> None:
-    attempt(lambda: state.set_input_shape(ss, parse_shape(ss["input.shape"], "input shape")))
+    attempt(lambda: session.set_input_shape(ss, parse_shape(ss["input.shape"], "input shape")))
 
 
 def on_upload() -> None:
     uploaded = ss.get("design.upload")
     if uploaded is not None:
-        attempt(state.load_json, ss, uploaded.getvalue())
+        attempt(session.load_json, ss, uploaded.getvalue())
 
 
 # ----------------------------------------------------------- sections
 
 def toolbar() -> None:
-    choices = state.start_choices(ss)
+    choices = session.start_choices(ss)
     if ss.get("start.source") not in choices:
         ss["start.source"] = choices[0]
     start, go, undo, redo, down = st.columns([4, 1.2, 1, 1, 2], vertical_alignment="bottom")
     start.selectbox("Start from", choices, key="start.source",
                     format_func=lambda c: c if c not in TEMPLATE_NAMES else f"{c} (template)",
                     help="a seed template, the data's suggestion, or an empty canvas; Undo brings back the old design")
-    go.button("Start", key="start.go", on_click=lambda: attempt(state.start_from, ss, ss["start.source"]))
-    undo.button("Undo", key="undo", icon=":material/undo:", disabled=not state.can_undo(ss),
-                on_click=attempt, args=(state.undo, ss))
-    redo.button("Redo", key="redo", icon=":material/redo:", disabled=not state.can_redo(ss),
-                on_click=attempt, args=(state.redo, ss))
-    design = state.current(ss)
+    go.button("Start", key="start.go", on_click=lambda: attempt(session.start_from, ss, ss["start.source"]))
+    undo.button("Undo", key="undo", icon=":material/undo:", disabled=not session.can_undo(ss),
+                on_click=attempt, args=(session.undo, ss))
+    redo.button("Redo", key="redo", icon=":material/redo:", disabled=not session.can_redo(ss),
+                on_click=attempt, args=(session.redo, ss))
+    design = session.current(ss)
     down.download_button("Download JSON", design_json(design), file_name=f"{design.name}.json",
                          mime="application/json", key="design.download", on_click="ignore",
                          icon=":material/download:")
@@ -150,7 +150,7 @@ def input_editor(design) -> None:
 
 def layer_rows(where: str, layers, report) -> None:
     """One button per layer (click to edit it); the picked layer's editor opens right below it."""
-    chosen = state.selected_layer(ss)
+    chosen = session.selected_layer(ss)
     nodes = {n.id: n for n in report.nodes}
     for i, layer in enumerate(layers):
         node = nodes.get(layer.id)
@@ -184,25 +184,25 @@ def layer_editor(where: str, layer, index: int, count: int, node) -> None:
                   on_click=on_move, args=(where, layer.id, -1))
         down.button("Down", key=keys("down", layer.id), disabled=index == count - 1, width="stretch", on_click=on_move, args=(where, layer.id, 1))
         twin.button("Duplicate", key=keys("dup", layer.id), width="stretch",
-                    on_click=attempt, args=(state.duplicate_layer, ss, where, layer.id))
+                    on_click=attempt, args=(session.duplicate_layer, ss, where, layer.id))
         remove.button("Delete", key=keys("del", layer.id), width="stretch",
-                      on_click=attempt, args=(state.delete_layer, ss, where, layer.id))
+                      on_click=attempt, args=(session.delete_layer, ss, where, layer.id))
 
 
 def palette(design) -> None:
     """Layer types by category, each with its description; 'Add to' and 'Position' say where."""
-    places = state.layer_places(design)
+    places = session.layer_places(design)
     if ss.get("palette.where") not in places:
-        ss["palette.where"] = state.TRUNK
+        ss["palette.where"] = session.TRUNK
     where = ss["palette.where"]
-    layers = design.trunk if where == state.TRUNK else design.head(where).layers
+    layers = design.trunk if where == session.TRUNK else design.head(where).layers
     if not isinstance(ss.get("palette.at"), int) or not 0 <= ss["palette.at"] <= len(layers):
         ss["palette.at"] = len(layers)
     with st.container(border=True):
         st.markdown("**Add a layer**")
         place, position = st.columns(2)
         place.selectbox("Add to", places, key="palette.where",
-                        format_func=lambda w: "the shared trunk" if w == state.TRUNK else f"head {w}")
+                        format_func=lambda w: "the shared trunk" if w == session.TRUNK else f"head {w}")
         position.selectbox("Position", list(range(len(layers) + 1)), key="palette.at",
                            format_func=lambda k: "at the start" if k == 0 else
                            f"after {k}. {layers[k - 1].type} ({layers[k - 1].id})")
@@ -226,7 +226,7 @@ def head_editor(design, head, report) -> None:
         bind(f"{base}.name", head.name)
         name_col.text_input("Name", key=f"{base}.name", on_change=on_rename, args=(f"{base}.name", head.name),
                             help="letters, digits and _; the loss is reported as <name>_loss")
-        choices = state.branch_choices(design)
+        choices = session.branch_choices(design)
         value = head.branch_from or ""
         if value not in choices:
             choices.append(value)      # a removed layer: keep it visible so its error can be fixed
@@ -250,15 +250,15 @@ def head_editor(design, head, report) -> None:
         for p in problems:
             (st.error if p.severity == "error" else st.warning)(p.message)
         st.button("Remove head", key=f"{base}.remove", icon=":material/delete:",
-                  on_click=attempt, args=(state.remove_head, ss, head.name))
+                  on_click=attempt, args=(session.remove_head, ss, head.name))
 
 
 def graph_and_summary(design, report) -> None:
-    chosen = state.selected_layer(ss)
+    chosen = session.selected_layer(ss)
     st.graphviz_chart(to_dot(report, chosen[1].id if chosen else None))
     params, verdict = st.columns(2)
     params.metric("Total parameters", f"{report.total_params:,}")
-    verdict.metric("Design", state.status_line(ss))
+    verdict.metric("Design", session.status_line(ss))
     for p in report.problems:
         (st.error if p.severity == "error" else st.warning)(f"**{p.location}**: {p.message}")
     st.dataframe(report.table(), hide_index=True, width="stretch")
@@ -266,23 +266,23 @@ def graph_and_summary(design, report) -> None:
 
 # ----------------------------------------------------------- the page
 
-state.ensure(ss)
+session.ensure(ss)
 st.header("Design")
 for message in ss.pop(FLASH, []):
     st.error(message)
 toolbar()
-design, report = state.current(ss), state.report(ss)
+design, report = session.current(ss), session.report(ss)
 edit_col, view_col = st.columns([5, 6], gap="large")
 with edit_col:
     input_editor(design)
     st.subheader("Shared trunk")
     if not design.trunk:
         st.caption("No trunk layers yet: add one from the palette below.")
-    layer_rows(state.TRUNK, design.trunk, report)
+    layer_rows(session.TRUNK, design.trunk, report)
     palette(design)
     st.subheader("Heads")
     for head in design.heads:
         head_editor(design, head, report)
-    st.button("Add head", key="head.add", icon=":material/add:", on_click=attempt, args=(state.add_head, ss))
+    st.button("Add head", key="head.add", icon=":material/add:", on_click=attempt, args=(session.add_head, ss))
 with view_col:
     graph_and_summary(design, report)

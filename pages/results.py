@@ -2,25 +2,24 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError
-from builder.report import figures as plots
-from builder.report import metrics as results
+import pages
+from builder import DataError, DesignError, session
+from builder.report import figures, metrics
 from builder.report.metrics import ClassificationResult
-from builder.session import design as session
 from builder.session import runs
 from pages import run_inside_shell
 
 run_inside_shell()
 
 st.header("Results")
-state = st.session_state
-runs.sync(state)
-for notice in runs.notices(state):          # models dropped to keep the workspace under its size limit
+ss = st.session_state
+runs.sync(ss)
+for notice in runs.notices(ss):          # models dropped to keep the workspace under its size limit
     st.warning(notice, icon=":material/delete_sweep:")
-every_run = runs.history(state)
+every_run = runs.history(ss)
 show_all = st.toggle("Show runs on every data set", key="results_all_data",
                      help="off: only the runs made on the data set now loaded")
-finished = every_run if show_all else runs.for_dataset(state, every_run)
+finished = every_run if show_all else runs.for_dataset(ss, every_run)
 if len(finished) < len(every_run):
     st.caption(f"{len(every_run) - len(finished)} run(s) on other data sets are hidden; the switch shows them.")
 
@@ -34,7 +33,7 @@ def one_run(run) -> None:
     if problem := getattr(run.result, "problem", None):
         st.warning(problem)
     try:
-        per_head = runs.test_results(run.design, run.result)
+        per_head = metrics.test_results(run.design, run.result)
     except (DesignError, DataError, ValueError) as e:
         st.error(f"These results cannot be scored: {e}")
         per_head = {}
@@ -47,15 +46,15 @@ def one_run(run) -> None:
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
         with tab:
             st.caption(f"{result.n} test samples with a target")
-            metrics = result.metrics()
-            for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
-                column.metric(label, results.format_metric(label, value))
+            values = result.metrics()
+            for column, (label, value) in zip(st.columns(len(values)), values.items()):
+                column.metric(label, metrics.format_metric(label, value))
             if isinstance(result, ClassificationResult):
                 left, right = st.columns([3, 2])
-                left.plotly_chart(plots.confusion_figure(result), key=f"confusion_{name}")
-                right.dataframe(results.per_class_rows(result), hide_index=True)
+                left.plotly_chart(figures.confusion_figure(result), key=f"confusion_{name}")
+                right.dataframe(metrics.per_class_rows(result), hide_index=True)
             else:
-                st.plotly_chart(plots.scatter_figure(result), key=f"scatter_{name}")
+                st.plotly_chart(figures.scatter_figure(result), key=f"scatter_{name}")
 
 
 def run_history(finished, run) -> None:
@@ -63,12 +62,12 @@ def run_history(finished, run) -> None:
     st.subheader("Run history")
     st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
     heads = [h.name for h in run.design.heads]
-    st.plotly_chart(plots.runs_figure(heads, [(r.title, plots.series_from_history(r.history)) for r in finished]),
+    st.plotly_chart(figures.runs_figure(heads, [(r.title, figures.series_from_history(r.history)) for r in finished]),
                     key="runs_figure")
     for before, after in zip(finished, finished[1:]):
         if before.design is None or after.design is None:
             continue
-        changes = results.design_changes(before.design, after.design)
+        changes = metrics.design_changes(before.design, after.design)
         with st.expander(f"{before.title} -> {after.title}: {len(changes)} change(s)", expanded=after is run):
             st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
 
@@ -79,7 +78,7 @@ if finished:
     chosen = pick.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__,
                             key="results_run")
     drop.button("Delete run", key="results_delete", icon=":material/delete:", on_click=runs.delete,
-                args=(state, finished[chosen].number), help="removes this run, its curves and its trained model")
+                args=(ss, finished[chosen].number), help="removes this run, its curves and its trained model")
     one_run(finished[chosen])
     if finished[chosen].design is not None:
         run_history(finished, finished[chosen])
@@ -91,35 +90,35 @@ else:
 st.subheader("Does sharing help?")
 st.caption("Trains the current design, then each head alone with the same trunk architecture and the same "
            "budget, and compares their test metrics.")
-design = session.current(state)
-dataset = state.get("dataset")
-comparison = runs.sync(state, runs.SHARING)
+design = session.current(ss)
+dataset = ss.get("dataset")
+comparison = runs.sync(ss, runs.SHARING)
 busy = comparison is not None and comparison.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
-        runs.start_sharing(state, design, dataset)
+        runs.start_sharing(ss, pages.training_service(), design, dataset)
         st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
         st.error(str(e))
 if right.button("Stop the comparison", disabled=not busy, key="sharing_stop"):
-    runs.stop(state, runs.SHARING)
+    runs.stop(ss, runs.SHARING)
 if dataset is None:
     st.info("Pick a dataset on the Data page to run the comparison.")
 
 
 @st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
 def comparison_view():
-    live = runs.sync(state, runs.SHARING)
+    live = runs.sync(ss, runs.SHARING)
     if live is not None and live.active:
         st.progress(live.fraction(), text=live.progress_text())
         return
-    shown = runs.latest_comparison(state)          # the latest one on the data set now loaded
+    shown = runs.latest_comparison(ss)          # the latest one on the data set now loaded
     if shown is not None and shown.state == "error":
         st.error(shown.message or "The comparison failed.")
     elif shown is not None:
         st.caption(getattr(shown, "title", ""))
-        table = runs.sharing_rows(shown)
+        table = metrics.sharing_rows(shown.design, shown.result)
         if table:
             st.dataframe(table, hide_index=True)
         else:

@@ -8,16 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder.session import runs
+import pages
 from fake_engine import FakeService
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
 
 
 def sidebar_text(at) -> str:
@@ -26,9 +21,10 @@ def sidebar_text(at) -> str:
 
 def test_every_page_renders_without_exception():
     at = AppTest.from_file(APP, default_timeout=30).run()
-    for page in ("pages/data.py", "pages/design.py"):
+    for page in ("pages/data.py", "pages/design.py", "pages/train.py", "pages/results.py", "pages/export.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+        assert at.header, f"{page} drew no header"
 
 
 def test_a_first_visit_opens_on_penguins_with_its_suggested_design():
@@ -48,15 +44,24 @@ def test_sidebar_shows_dataset_design_state_and_params():
     assert ":red[1 error]" in sidebar_text(at)
 
 
+def test_sidebar_shows_the_training_state_once_a_run_exists():
+    at = AppTest.from_file(APP, default_timeout=30)
+    live = runs.LiveRun(["species"], epochs=10)
+    live.add({"type": "progress", "epoch": 3, "epochs": 10, "step": 1, "steps": 4, "eta": 2.0, "logs": {"loss": 1.0}})
+    at.session_state[runs.LIVE[runs.RUN]] = live
+    at.run()
+    assert "Training:** epoch 3/10 · step 1/4 · 2 s left" in sidebar_text(at)
+
+
 def test_sidebar_training_status_is_the_progress_line_and_train_clears_the_old_one(monkeypatch):
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=100))
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page("pages/train.py").run()
     at.button(key="train_start").click().run()
     at.run()
     live = at.session_state["run_live"]
     assert live.done and f"Training:** {live.progress_text()}" in sidebar_text(at)
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=0))     # the next run has not started yet
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=0))     # the next run has not started yet
     at.button(key="train_start").click().run()
     assert "Training:** waiting for a free trainer" in sidebar_text(at)
     assert "finished" not in sidebar_text(at)

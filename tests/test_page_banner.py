@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import pages
 from builder.data import read_csv
-from builder.session import runs
 from fake_engine import FakeService
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -20,7 +20,7 @@ WEATHER = read_csv(b"date,precipitation,temp_max,weather\n2012-01-01,0.0,12.8,dr
 def service(monkeypatch):
     monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
     fake = FakeService(per_poll=100)
-    monkeypatch.setattr(runs, "service", lambda: fake)
+    monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
 

@@ -7,16 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 from builder import template
 
-from builder.session import design as state
+from builder import session
 from builder.design.templates import TEMPLATE_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
 
 
 @pytest.fixture
@@ -82,7 +76,7 @@ def test_load_each_template(at, name):
     at.button(key="start.go").click().run()
     assert not at.exception
     assert design(at) == template(name)
-    assert metric(at, "Total parameters") == f"{state.report({'design': template(name)}).total_params:,}"
+    assert metric(at, "Total parameters") == f"{session.report({'design': template(name)}).total_params:,}"
     assert len(summary_rows(at)) == 1 + sum(1 for _ in template(name).all_layers()) + len(template(name).heads)
 
 
@@ -91,7 +85,7 @@ def test_palette_position_head_target_and_layer_editor(at):
     at.selectbox(key="palette.where").set_value("output1").run()
     at.button(key="add.Dropout").click().run()
     assert [layer.id for layer in design(at).head("output1").layers] == ["dropout_1"]
-    at.selectbox(key="palette.where").set_value(state.TRUNK).run()
+    at.selectbox(key="palette.where").set_value(session.TRUNK).run()
     at.selectbox(key="palette.at").set_value(0).run()
     at.button(key="add.BatchNormalization").click().run()
     assert [layer.id for layer in design(at).trunk] == ["batch_normalization_1", "dense_1"]
@@ -162,7 +156,7 @@ def test_a_damaged_url_shows_a_message(at):
     fresh.query_params["d"] = "not-a-design"
     fresh.run()
     assert not fresh.exception and fresh.error
-    assert fresh.session_state["design"] == state.scratch_design()
+    assert fresh.session_state["design"] == session.scratch_design()
 
 
 def test_a_link_with_repeated_ids_still_renders(at):

@@ -4,8 +4,9 @@ import pytest
 
 from builder.data import load_builtin, read_csv
 from builder.data.builtin import PENGUINS_CSV
-from builder.session import design as session_dataset  # roles and data live here until the dataset split
+from builder.session import dataset as session_dataset
 from builder.session import design as session_design
+from builder.report import metrics
 from builder.session import persist, reattach, runs
 from builder.session.workspace import Workspace
 from fake_engine import FakeService
@@ -19,9 +20,8 @@ def ws(tmp_path):
 
 
 @pytest.fixture
-def service(monkeypatch):
+def service():
     fake = FakeService(per_poll=4)
-    monkeypatch.setattr(runs, "service", lambda: fake)
     return fake
 
 
@@ -40,8 +40,8 @@ def uploaded_session(ws) -> dict:
     session_dataset.set_role(state, "island", "ignore")
     session_dataset.set_role(state, "species", "target")
     session_dataset.apply_roles(state)
-    session_design.set_name(state, "first")
-    session_design.set_name(state, "second")
+    for name in ("first", "second"):
+        session_design.commit(state, session_design.current(state).model_copy(update={"name": name}))
     persist.save(state)
     return state
 
@@ -76,9 +76,9 @@ def test_a_missing_upload_is_reported_and_the_design_still_loads(ws):
     assert session_design.current(state) == session_design.current(before)
 
 
-def train_to_the_end(state, design=None) -> runs.LiveRun:
+def train_to_the_end(state, service, design=None) -> runs.LiveRun:
     design = design or session_design.current(state)
-    runs.start_run(state, design, state[session_dataset.DATASET])
+    runs.start_run(state, service, design, state[session_dataset.DATASET])
     live = runs.sync(state)
     while not live.done:
         live = runs.sync(state)
@@ -90,21 +90,21 @@ def test_finished_runs_come_back_with_curves_test_results_and_model(ws, service,
     model.write_bytes(b"a model")
     service.model_path = str(model)
     state = uploaded_session(ws)
-    train_to_the_end(state)
-    train_to_the_end(state)
+    train_to_the_end(state, service)
+    train_to_the_end(state, service)
     again = fresh_view(ws)
     history = runs.history(again)
     assert [r.label for r in history] == ["run 1", "run 2"]
     latest = runs.latest(again)
     assert latest.history["species_loss"] and latest.dataset_name == "my penguins"
-    assert set(runs.test_results(latest.design, latest.result)) == {"species"}
+    assert set(metrics.test_results(latest.design, latest.result)) == {"species"}
     assert runs.model_bytes(latest) == b"a model"
 
 
 def test_refresh_mid_run_reattaches_and_stop_works(ws, service):
     service.per_poll = 2
     state = uploaded_session(ws)
-    runs.start_run(state, session_design.current(state), state[session_dataset.DATASET])
+    runs.start_run(state, service, session_design.current(state), state[session_dataset.DATASET])
     first = runs.sync(state)
     assert first.active and first.series
     seen = list(first.series["species_loss"][0])
@@ -125,7 +125,7 @@ def test_two_tabs_both_see_every_event(ws, service):
     service.per_poll = 2
     one = uploaded_session(ws)
     two = fresh_view(ws)
-    runs.start_run(one, session_design.current(one), one[session_dataset.DATASET])
+    runs.start_run(one, service, session_design.current(one), one[session_dataset.DATASET])
     seen_one, seen_two = runs.sync(one), runs.sync(two)
     while not (seen_one.done and seen_two.done):
         seen_one, seen_two = runs.sync(one), runs.sync(two)
@@ -135,7 +135,7 @@ def test_two_tabs_both_see_every_event(ws, service):
 
 def test_a_run_cut_off_by_a_server_restart_ends_with_a_clear_message(ws, service, monkeypatch):
     state = uploaded_session(ws)
-    runs.start_run(state, session_design.current(state), state[session_dataset.DATASET])
+    runs.start_run(state, service, session_design.current(state), state[session_dataset.DATASET])
     runs.sync(state)
     monkeypatch.setattr(reattach, "_registry", reattach.LiveRegistry())    # a new server process knows no handles
     again = fresh_view(ws)
@@ -146,21 +146,21 @@ def test_a_run_cut_off_by_a_server_restart_ends_with_a_clear_message(ws, service
 
 def test_a_damaged_results_file_is_reported_for_that_run_only(ws, service):
     state = uploaded_session(ws)
-    train_to_the_end(state)
-    train_to_the_end(state)
+    train_to_the_end(state, service)
+    train_to_the_end(state, service)
     first = ws.runs()[0]
     (ws.files / first.arrays).write_bytes(b"garbage")
     again = fresh_view(ws)
     older, newer = runs.history(again)
-    assert runs.test_results(older.design, older.result) == {}
+    assert metrics.test_results(older.design, older.result) == {}
     assert "run 1's test results file is damaged" in older.result.problem
-    assert runs.test_results(newer.design, newer.result)
+    assert metrics.test_results(newer.design, newer.result)
 
 
 def test_deleting_a_run(ws, service):
     state = uploaded_session(ws)
-    train_to_the_end(state)
-    train_to_the_end(state)
+    train_to_the_end(state, service)
+    train_to_the_end(state, service)
     runs.delete(state, 1)
     assert [r.label for r in runs.history(state)] == ["run 2"]
     assert [r.label for r in runs.history(fresh_view(ws))] == ["run 2"]

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..design.spec import Design
+from ..train.events import DONE_TYPES
+
+if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
+    from ..train.service import RunResult
 
 ACTIVE_STATES = ("queued", "started", "running")
-DONE_STATES = ("finished", "stopped", "error")
-# Event keys that describe where the run is, not a loss or metric value ("total" is one: the weighted loss).
-BOOKKEEPING = {"type", "epoch", "epochs", "step", "steps", "elapsed", "eta", "time", "message", "head", "hint",
-               "position", "run_id", "id", "seconds", "samples", "batch_size", "result", "history"}
-TOTAL_NAMES = ("total", "weighted", "loss")
 
 
 @dataclass
@@ -39,7 +38,7 @@ class LiveRun:
     series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     history: dict[str, list[float]] = field(default_factory=dict)   # epoch-end values only
     final: dict = field(default_factory=dict)   # the engine's last event, without its arrays
-    result: Any = None                # the engine's RunResult: test predictions, model path, history
+    result: RunResult | None = None   # test predictions, model path, history
     phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
     recorded: int | None = None       # its number in the session's run history, once appended
 
@@ -49,7 +48,7 @@ class LiveRun:
 
     @property
     def done(self) -> bool:
-        return self.state in DONE_STATES
+        return self.state in DONE_TYPES
 
     def add_all(self, events: Iterable[Mapping]) -> None:
         for event in events:
@@ -72,7 +71,7 @@ class LiveRun:
             self._points(event, x=float(self.epoch), validation=True, values=values)
             for key, value in values.items():
                 self.history.setdefault(key, []).append(value)
-        elif kind in DONE_STATES:
+        elif kind in DONE_TYPES:
             self.state = kind
             self.message = str(event.get("message") or "")
             self.final = dict(event)
@@ -150,35 +149,8 @@ def format_seconds(seconds: float) -> str:
 
 
 def logs(event: Mapping) -> dict[str, float]:
-    """An event's losses and metrics as one flat Keras-style dict (``<head>_loss``, ``val_loss``...).
-
-    Accepts the Keras ``logs`` dict as is, flat keys, or nested per-head dicts such as
-    ``{"loss": {"total": 2.1, "species": 0.9}, "metrics": {"species": {"accuracy": 0.7}}}``.
-    """
-    if isinstance(event.get("logs"), Mapping):
-        return {k: float(v) for k, v in event["logs"].items() if _number(v)}
-    flat: dict[str, float] = {}
-    for key, value in event.items():
-        if key in BOOKKEEPING:
-            continue
-        if _number(value):
-            flat[key] = float(value)
-        elif isinstance(value, Mapping):
-            flat.update(_nested(key, value))
-    return flat
-
-
-def _nested(key: str, value: Mapping) -> dict[str, float]:
-    prefix = "val_" if key.startswith("val_") else ""
-    name = key[len(prefix):]
-    out = {}
-    for head, inner in value.items():
-        if name in ("loss", "losses") and _number(inner):
-            out[f"{prefix}loss" if head in TOTAL_NAMES else f"{prefix}{head}_loss"] = float(inner)
-        elif name == "metrics" and isinstance(inner, Mapping):
-            out.update({f"{prefix}{head}_{metric}": float(v) for metric, v in inner.items() if _number(v)})
-    return out
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """An event's losses and metrics: the engine's flat Keras-style ``logs`` (``<head>_loss``, ``val_loss``...)."""
+    values = event.get("logs")
+    if not isinstance(values, Mapping):
+        return {}
+    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..design.spec import Design, TableInput
 from ..design.templates import TEMPLATE_NAMES, template
+from . import dataset as session_dataset
 from . import design as session_design
 
 APPLY_ROLES = "apply roles"              # make the design fit the table that is loaded (Data page)
@@ -140,11 +141,11 @@ def for_session(state) -> Mismatch | None:
 def fix(state, found: Mismatch) -> None:
     """Do the one action the banner names (raises DataError/DesignError with the reason if it cannot)."""
     if found.action == APPLY_ROLES:
-        session_design.apply_roles(state)
+        session_dataset.apply_roles(state)
     elif found.action == LOAD_TEMPLATE_DATA:
         from ..data import load_builtin
 
-        session_design.set_dataset(state, load_builtin(found.template))
-        state[session_design.BUILTIN_KEY] = found.template
+        session_dataset.set_dataset(state, load_builtin(found.template))
+        state[session_dataset.BUILTIN_KEY] = found.template
     else:
-        session_design.start_from(state, session_design.SUGGESTION)
+        session_dataset.start_from(state, session_dataset.SUGGESTION)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import DataError, DesignError
 from ..design.spec import Design, parse_design
+from . import dataset as session_dataset
 from . import design as session_design
 from .workspace import StoredRun, Workspace, content_key
 
@@ -54,12 +55,12 @@ def open_workspace(state: State, workspace_id: str | None, first_visit: bool) ->
             ws = Workspace.open(workspace_id)
             problems = restore(state, ws)
             if ws.get("design") is None and first_visit:
-                session_design.start_session(state)
+                session_dataset.start_session(state)
             return problems
         except DataError as e:
             problems.append(str(e))
     if first_visit:
-        session_design.start_session(state)
+        session_dataset.start_session(state)
     attach(state, Workspace.create())
     return problems
 
@@ -70,7 +71,7 @@ def new_workspace(state: State) -> None:
     seen = (state.get(URL_ID), session_design.url_text(state), design_key(state, session_design.current(state)))
     state.clear()
     state[URL_ID], state["_restored_url"], state["_restored_key"] = seen
-    session_design.start_session(state)
+    session_dataset.start_session(state)
     attach(state, Workspace.create())
 
 
@@ -122,10 +123,10 @@ def _restore_dataset(state: State, ws: Workspace) -> None:
         from ..data import read_csv
 
         dataset = read_csv(ws.upload_bytes(source["file"]), name=source["name"])
-    session_design.set_dataset(state, dataset)
+    session_dataset.set_dataset(state, dataset)
     state[session_design.ROLES].update(source.get("roles", {}))
     state[session_design.KINDS] = dict(source.get("kinds", {}))
-    state[session_design.BUILTIN_KEY] = source["name"] if source["kind"] == "builtin" else None
+    state[session_dataset.BUILTIN_KEY] = source["name"] if source["kind"] == "builtin" else None
     if source["kind"] == "upload":
         state[UPLOAD] = {k: source[k] for k in ("name", "file", "key")}
 
@@ -191,7 +192,7 @@ def dataset_source(state: State) -> dict | None:
         return None
     roles = dict(state.get(session_design.ROLES) or {})
     kinds = dict(state.get(session_design.KINDS) or {})
-    builtin = state.get(session_design.BUILTIN_KEY)
+    builtin = state.get(session_dataset.BUILTIN_KEY)
     if builtin:
         return {"kind": "builtin", "name": builtin, "key": f"builtin:{builtin}", "roles": roles, "kinds": kinds}
     upload = state.get(UPLOAD)

@@ -11,14 +11,18 @@ same calls keep everything in the state mapping.  Pure Python.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, MutableMapping
 
-from ..errors import DataError
+from ..data import Dataset
 from ..design.spec import Design
+from ..design.validate import Report
+from ..errors import DataError
 from . import persist, reattach
-from .live import ACTIVE_STATES, DONE_STATES, LiveRun, format_seconds, logs  # noqa: F401  (re-exported)
+from .live import ACTIVE_STATES, LiveRun, format_seconds, logs  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
+    from ..train.service import RunHandle, RunResult, TrainingService
 
 KEEP_RESULTS = 10
 
@@ -33,7 +37,7 @@ class RunRecord:
     design: Design
     history: dict[str, list[float]]
     state: str
-    result: Any = None                # the engine's RunResult (None for a run that failed)
+    result: RunResult | Any = None    # a RunResult, or a StoredResult read from the workspace; None if it failed
     message: str = ""
     dataset_key: str = ""             # what it ran on: "builtin:penguins", "upload:<hash>"
     dataset_name: str = ""
@@ -62,32 +66,15 @@ def record(runs: list[RunRecord], design: Design, live: LiveRun, dataset: tuple[
     return entry
 
 
-def with_training(design: Design, settings: Mapping[str, Any], loss_weights: Mapping[str, float]) -> Design:
-    """The design with new training settings and head loss weights (checked by the spec).
-
-    Raises:
-        DesignError: a setting is out of bounds; the message names it and the value received.
-    """
-    from ..design.spec import parse_design
-
-    data = design.model_dump()
-    data["training"] = {**data["training"], **settings}
-    for head in data["heads"]:
-        if head["name"] in loss_weights:
-            head["loss_weight"] = float(loss_weights[head["name"]])
-    return parse_design(data)
-
-
 # ------------------------------------------------------- session state
 # The pages keep the engine's handle under RUN (SHARING for a "does sharing help?" comparison), what
 # it has streamed so far in a LiveRun under LIVE[slot], and finished runs, oldest first, under RUNS.
 
 RUN, SHARING, RUNS = "run", "sharing", "runs"
 LIVE = {RUN: "run_live", SHARING: "sharing_live"}
-FIGURES = "_run_figures"
 
 
-def begin(state: MutableMapping, slot: str, handle: Any, design: Design, epochs: int) -> LiveRun:
+def begin(state: MutableMapping, slot: str, handle: RunHandle, design: Design, epochs: int) -> LiveRun:
     """Remember a run the engine has just accepted (in the workspace too); ``sync`` reads its events."""
     state[slot] = handle
     live = LiveRun([h.name for h in design.heads], epochs, design=design)
@@ -116,8 +103,8 @@ def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
         if stored and handle is None and not live.done:
             live.add(reattach.ORPHANED)     # the server restarted: the worker that trained it is gone
         if live.done:
-            live.result = getattr(handle, "result", None)
-            if live.result is not None and getattr(live.result, "history", None):
+            live.result = getattr(handle, "result", None)     # no handle: the server restarted
+            if live.result is not None and live.result.history:
                 live.history = dict(live.result.history)   # the engine's own record, after early stopping too
     if live.done and not live.recorded:
         _file(state, slot, live)
@@ -131,11 +118,18 @@ def _file(state: MutableMapping, slot: str, live: LiveRun) -> None:
                  "single_history": (getattr(result, "sharing", None) or {}).get("single_history", {})}
         stored = persist.store_finished(state, reattach.live_key(state, slot), live.design, live.history,
                                         live.state, live.message, persist.result_arrays(result),
-                                        getattr(result, "model_path", None), kind="sharing" if slot == SHARING else "train", extra=extra)
+                                        getattr(result, "model_path", None),
+                                        kind="sharing" if slot == SHARING else "train", extra=extra)
         live.recorded = stored.number
         reattach.end_live(state, slot)
     elif slot == RUN:
         live.recorded = record(state.setdefault(RUNS, []), live.design, live, persist.dataset_key(state)).number
+
+
+def training_line(state: MutableMapping) -> str | None:
+    """The sidebar's training status: the Train page's own progress line, once a run exists."""
+    live = state.get(LIVE[RUN])
+    return live.progress_text() if live is not None else None
 
 
 def history(state: MutableMapping, kind: str = "train") -> list[RunRecord]:
@@ -206,28 +200,6 @@ def earlier_runs(state: MutableMapping, live: LiveRun, limit: int = 3) -> list[t
     return [(r.label, series_from_history(r.history)) for r in same_heads[-limit:]]
 
 
-def live_figures(state: MutableMapping, live: LiveRun, earlier: list[tuple[str, dict]]):
-    """(loss figure, metric figure or None) for the Train page, drawn once per run and then refreshed.
-
-    The fragment redraws twice a second; building the subplots each time would cost
-    ~50 ms of the server's CPU, moving the new points in costs ~3 ms.
-    """
-    from ..report import figures
-
-    signature = (id(live), live.phase, tuple(label for label, _ in earlier))
-    cached = state.get(FIGURES)
-    if cached is None or cached[0] != signature:
-        metrics = {h.name: h.metrics for h in live.design.heads} if live.design is not None else {}
-        cached = (signature, figures.loss_figure(live.heads, live.series, earlier, live=True),
-                  figures.metric_figure(metrics, live.series, live=True))
-        state[FIGURES] = cached
-    _, loss, metric = cached
-    figures.refresh(loss, live.series)
-    if metric is not None:
-        figures.refresh(metric, live.series)
-    return loss, metric
-
-
 def latest(state: MutableMapping) -> RunRecord | None:
     """The most recent finished (or stopped) run, after reading any new events."""
     sync(state)
@@ -243,7 +215,7 @@ def stop(state: MutableMapping, slot: str = RUN) -> None:
 
 def model_bytes(run: RunRecord | None) -> bytes | None:
     """The trained model's ``.keras`` file, if the run saved one."""
-    path = getattr(run.result, "model_path", None) if run is not None else None
+    path = run.result.model_path if run is not None and run.result is not None else None
     if not path:
         return None
     try:
@@ -253,68 +225,27 @@ def model_bytes(run: RunRecord | None) -> bytes | None:
         return None
 
 
-def test_results(design: Design, result: Any) -> dict:
-    """Per-head results on the test split from the engine's RunResult (empty when there is none)."""
-    from ..report.metrics import evaluate
+# ----------------------------------------------------------- submitting
 
-    targets = getattr(result, "test_targets", None)
-    predictions = getattr(result, "test_predictions", None)
-    if not targets or not predictions or not any(len(v) for v in targets.values()):
-        return {}
-    return evaluate(design, targets, predictions, getattr(result, "test_weights", None) or None)
+def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None,
+              report: Report | None = None) -> LiveRun:
+    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing.
 
-
-def sharing_rows(live: LiveRun) -> list[dict]:
-    """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
-    from ..report.metrics import evaluate, format_metric, sharing_table
-
-    result = live.result
-    sharing = getattr(result, "sharing", None) or {}
-    if not sharing.get("single") or live.design is None:
-        return []
-    targets, weights = result.test_targets, getattr(result, "test_weights", None) or None
-    multi = evaluate(live.design, targets, sharing["multi"], weights)
-    single = evaluate(live.design, targets, sharing["single"], weights)
-    return [{**row, "multi-task": format_metric(row["metric"], row["multi-task"]),
-             "single-task": format_metric(row["metric"], row["single-task"])}
-            for row in sharing_table(multi, single)]
-
-
-# ----------------------------------------------------------- the engine
-
-_service = None
-_service_lock = threading.Lock()
-
-
-def service():
-    """The server-wide training service, started on first use with a warm worker.
-
-    One per server process on purpose: its workers and its cap on concurrent
-    runs are shared by every session.
+    ``report``: the page's analysis of ``design``, so the service does not analyse it again.
     """
-    global _service
-    with _service_lock:
-        if _service is None:
-            from ..train.service import TrainingService
-
-            _service = TrainingService().warm()
-        return _service
-
-
-def start_run(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
-    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing."""
     _check_dataset(dataset)
-    handle = service().submit(design, dataset)
+    handle = service.submit(design, dataset, report=report)
     return begin(state, RUN, handle, design, design.training.epochs)
 
 
-def start_sharing(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
+def start_sharing(state: MutableMapping, service: TrainingService, design: Design,
+                  dataset: Dataset | None) -> LiveRun:
     """Submit a "does sharing help?" comparison: the design, then each head alone, same budget."""
     _check_dataset(dataset)
-    handle = service().submit(design, dataset, kind="sharing")
+    handle = service.submit(design, dataset, kind="sharing")
     return begin(state, SHARING, handle, design, design.training.epochs)
 
 
-def _check_dataset(dataset: Any) -> None:
+def _check_dataset(dataset: Dataset | None) -> None:
     if dataset is None:
         raise DataError("pick or upload a dataset on the Data page first: training needs data.")
