@@ -3,7 +3,7 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
-from builder.session import runs
+from builder.session import mismatch, runs
 from builder.design.spec import OPTIMIZERS, Head, Training, bounds
 import pages
 from builder.report import figures
@@ -62,8 +62,10 @@ if not report.ok:
     st.error("Fix the design before training (Design page):\n\n" + "\n".join(f"- {p}" for p in report.errors))
 if dataset is None:
     st.info("Pick or upload a dataset on the Data page: training needs data.")
+misfit = mismatch.for_session(ss)       # the banner above says it; Train stays off until it is fixed
 left, right, _ = st.columns([1, 1, 4])
-if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
+if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None or misfit is not None,
+               key="train_start", help=f"Train is off: {misfit.problem}" if misfit else None):
     try:
         runs.start_run(ss, pages.training_service(), design, dataset, report)
         st.rerun()       # redraw with the live view polling
@@ -71,6 +73,8 @@ if left.button("Train", type="primary", disabled=active or not report.ok or data
         st.error(str(e))
 if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
+if misfit is not None:
+    st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
 
 
 # ------------------------------------------------------------ live view

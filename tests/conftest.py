@@ -1,7 +1,10 @@
 """Shared test setup: the repository on ``sys.path``, quiet TensorFlow, a fresh Keras, no background warm-up."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # `pytest` (not only `python -m pytest`) must find `builder` in the checkout.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Workspaces the tests (and the servers they start) create go to a throw-away folder, never the user's.
+os.environ["BUILDER_DATA_DIR"] = tempfile.mkdtemp(prefix="builder-test-workspaces-")
+atexit.register(shutil.rmtree, os.environ["BUILDER_DATA_DIR"], True)
 
 # TensorFlow's start-up chatter hides real failures in the test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

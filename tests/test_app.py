@@ -8,6 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder.session import runs
+import pages
+from fake_engine import FakeService
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -51,6 +53,20 @@ def test_sidebar_shows_the_training_state_once_a_run_exists():
     assert "Training:** epoch 3/10 · step 1/4 · 2 s left" in sidebar_text(at)
 
 
+def test_sidebar_training_status_is_the_progress_line_and_train_clears_the_old_one(monkeypatch):
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=100))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/train.py").run()
+    at.button(key="train_start").click().run()
+    at.run()
+    live = at.session_state["run_live"]
+    assert live.done and f"Training:** {live.progress_text()}" in sidebar_text(at)
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=0))     # the next run has not started yet
+    at.button(key="train_start").click().run()
+    assert "Training:** waiting for a free trainer" in sidebar_text(at)
+    assert "finished" not in sidebar_text(at)
+
+
 def test_the_builtin_dataset_travels_in_the_url():
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.selectbox(key="data.builtin").set_value("penguins").run()
@@ -71,3 +87,17 @@ def test_the_shell_and_designer_never_import_tensorflow():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_new_workspace_starts_over_under_a_new_link():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    first = at.query_params["w"]
+    at.session_state["design"] = at.session_state["design"].model_copy(update={"name": "edited"})
+    at.run()
+    at.button(key="workspace_new").click().run()
+    assert not at.exception
+    assert at.query_params["w"] != first and at.session_state["design"].name == "penguins"
+    old = AppTest.from_file(APP, default_timeout=30)
+    old.query_params["w"] = first                   # the old workspace stays under its own link
+    old.run()
+    assert old.session_state["design"].name == "edited"

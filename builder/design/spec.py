@@ -265,7 +265,8 @@ def to_url(design: Design) -> str:
 
 def from_url(text: str) -> Design:
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        # validate=True: a link with characters outside the alphabet is damaged, not silently shortened
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, MAX_DESIGN_BYTES)
         if inflater.unconsumed_tail:
