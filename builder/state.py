@@ -97,10 +97,10 @@ def report(state: State) -> Report:
     The sidebar and the page both need it on every run; designs are replaced,
     never mutated, so the object identity is a safe cache key.
     """
-    return _per_design(state, "_report", analyse)
+    return per_design(state, "_report", analyse)
 
 
-def _per_design(state: State, key: str, compute: Callable[[Design], Any]) -> Any:
+def per_design(state: State, key: str, compute: Callable[[Design], Any]) -> Any:
     """``compute(design)`` for the current design, kept in ``state[key]`` until the design changes."""
     design = current(state)
     cached = state.get(key)
@@ -248,6 +248,17 @@ def move_layer(state: State, where: str, layer_id: str, offset: int) -> int:
         j = max(0, min(i + offset, len(layers) - 1))
         layers.insert(j, layers.pop(i))
         return j
+    return edit(state, change)
+
+
+def move_layer_to(state: State, where: str, layer_id: str, index: int) -> int:
+    """Move a layer to position ``index`` of its own chain (a drag on the canvas); return the index it got."""
+    def change(data: dict) -> int:
+        layers = layer_list(data, where)
+        layer = layers.pop(_index(layers, layer_id, where))
+        at = max(0, min(index, len(layers)))
+        layers.insert(at, layer)
+        return at
     return edit(state, change)
 
 
@@ -436,7 +447,7 @@ def load_json(state: State, raw: str | bytes) -> Design:
 
 def url_text(state: State) -> str:
     """The compressed design for the ``d`` query parameter, cached per design object."""
-    return _per_design(state, "_url", to_url)
+    return per_design(state, "_url", to_url)
 
 
 def restore_from_url(state: State, text: str | None) -> list[Problem]:

@@ -1,0 +1,195 @@
+"""The Design page's canvas: what it is given to draw, and what its actions do to the design.
+
+The canvas component (``components/canvas``) sends one action at a time as
+its ``action`` state: ``{"op": ..., "nonce": ...}``.  ``apply_pending`` turns
+each new one into exactly one call of the edit functions in ``builder.state``,
+so every canvas action is one undo step and is checked by the spec like any
+other edit.  A test (or AppTest) can put an action into the same session key
+and get the same result without a browser.
+
+Nodes are named by keys (see ``builder.design.layout``): ``"input"``,
+``"<chain>/<layer id>"`` and ``"<head>/@out"`` for a head's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from .. import state
+from ..design.layout import OUTPUT_KEY, TRUNK, Layout, layout, refusals
+from ..errors import DesignError, Problem
+from ..registry import REGISTRY, by_category
+from ..spec import head_location, trunk_location
+from ..validate import INPUT_ID
+
+KEY = "canvas"              # the component's key: its state holds the last action it sent
+DONE = "_canvas_done"       # the nonce of the last action applied, so a rerun never repeats it
+NODE = "canvas_node"        # the key of the selected node
+OPS = ("select", "insert", "branch", "rebranch", "move", "delete", "duplicate", "undo", "redo")
+
+State = MutableMapping[str, Any]
+
+
+# ----------------------------------------------------------- node keys
+
+def parse_key(key: str) -> tuple[str, str | None]:
+    """'input' -> ('input', None); 'trunk/dense_1' -> ('trunk', 'dense_1'); 'price/@out' -> ('price', '@out')."""
+    if key == INPUT_ID:
+        return INPUT_ID, None
+    chain, _, node_id = str(key).partition("/")
+    if not chain or not node_id:
+        raise DesignError([Problem("canvas", f"there is no node {key!r} in the design. Pick a node on the canvas.")])
+    return chain, node_id.split("#")[0]
+
+
+def _layout(st: State) -> Layout:
+    return state.per_design(st, "_layout", lambda design: layout(state.report(st)))
+
+
+def selected_node(st: State) -> str | None:
+    """The selected node's key, or None once that node is gone (after an undo, say)."""
+    key = st.get(NODE)
+    if key and any(box.key == key for box in _layout(st).boxes):
+        return key
+    return None
+
+
+def select_node(st: State, key: str | None) -> None:
+    st[NODE] = key
+    chain, node_id = parse_key(key) if key else (None, None)
+    state.select(st, chain if node_id not in (None, OUTPUT_KEY) else None, node_id)
+
+
+# ----------------------------------------------------------- drawing data
+
+def palette() -> list[dict]:
+    """Layer types by category, each ``[name, one-line description]``."""
+    return [{"category": c, "types": [[t.name, t.description] for t in types]} for c, types in by_category().items()]
+
+
+def canvas_data(st: State) -> dict:
+    """Everything the component draws: boxes, edges, "+" slots, the palette and what it refuses where."""
+    drawn = _layout(st)
+    data = drawn.to_data()
+    data.update(selected=selected_node(st), undo=state.can_undo(st), redo=state.can_redo(st),
+                palette=palette(), refused=_refusals(st, drawn))
+    return data
+
+
+def _refusals(st: State, drawn: Layout) -> dict:
+    return state.per_design(st, "_refusals", lambda d: refusals({s.shape for s in drawn.slots}, state.report(st)))
+
+
+def refusal(st: State, chain: str, index: int, type_name: str) -> str | None:
+    """Why ``type_name`` cannot be inserted at ``chain``/``index``, or None when it can."""
+    drawn = _layout(st)
+    slot = next((s for s in drawn.slots if s.chain == chain and s.index == index), None)
+    if slot is None:
+        return None
+    return _refusals(st, drawn).get(slot.shape, {}).get(type_name)
+
+
+# ----------------------------------------------------------- actions
+
+def pending(st: State) -> dict | None:
+    """The component's latest action if it has not been applied yet."""
+    value = st.get(KEY)
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, dict) or action.get("nonce") is None or action.get("nonce") == st.get(DONE):
+        return None
+    return action
+
+
+def apply_pending(st: State) -> dict | None:
+    """Apply the latest action once; returns it (None when there was none). Raises ``DesignError``."""
+    action = pending(st)
+    if action is None:
+        return None
+    st[DONE] = action["nonce"]       # marked first: a refused action must not be retried on every rerun
+    apply_action(st, action)
+    return action
+
+
+def apply_action(st: State, action: dict) -> None:
+    """One canvas action, one edit (one undo step). Raises ``DesignError`` with the reason when refused."""
+    op = action.get("op")
+    if op not in OPS:
+        raise DesignError([Problem("canvas", f"unknown canvas action {op!r}. Expected one of: {', '.join(OPS)}.")])
+    if op == "undo":
+        state.undo(st)
+    elif op == "redo":
+        state.redo(st)
+    elif op == "select":
+        select_node(st, action.get("node") or None)
+    elif op == "insert":
+        insert(st, str(action.get("chain")), int(action.get("index", 0)), str(action.get("type")))
+    elif op == "branch":
+        add_branch(st, action["node"])
+    elif op == "rebranch":
+        rebranch(st, str(action.get("head")), action["node"])
+    elif op == "move":
+        chain, layer_id = _layer(action["node"])
+        state.move_layer_to(st, chain, layer_id, int(action.get("index", 0)))
+    elif op == "delete":
+        delete(st, action["node"])
+    elif op == "duplicate":
+        chain, layer_id = _layer(action["node"])
+        select_node(st, f"{chain}/{state.duplicate_layer(st, chain, layer_id)}")
+
+
+def insert(st: State, chain: str, index: int, type_name: str) -> str:
+    """Insert a layer where a "+" was pressed, unless its shape rules refuse the shape arriving there."""
+    if type_name not in REGISTRY:
+        raise DesignError([Problem("canvas", f"unknown layer type {type_name!r}. Pick one from the palette.")])
+    reason = refusal(st, chain, index, type_name)
+    if reason:
+        where = trunk_location(index, type_name) if chain == TRUNK else head_location(chain, index, type_name)
+        raise DesignError([Problem(where, f"cannot go here: {reason}")])
+    layer_id = state.add_layer(st, chain, type_name, index)
+    select_node(st, f"{chain}/{layer_id}")
+    return layer_id
+
+
+def add_branch(st: State, node: str) -> str:
+    """Add a head that branches from a trunk node (or the input); select its output."""
+    chain, node_id = parse_key(node)
+    if chain not in (INPUT_ID, TRUNK):
+        raise DesignError([Problem("canvas", "a head can branch only from the input or a trunk layer.")])
+    head = state.add_head(st, branch_from=node_id or INPUT_ID)
+    select_node(st, f"{head}/{OUTPUT_KEY}")
+    return head
+
+
+def rebranch(st: State, head: str, node: str) -> None:
+    """Attach a head to another trunk node (dragging its attachment)."""
+    chain, node_id = parse_key(node)
+    if chain not in (INPUT_ID, TRUNK):
+        raise DesignError([Problem(head_location(head), "drop the head's attachment on the input or a trunk layer.")])
+    state.set_head_field(st, head, "branch_from", node_id or INPUT_ID)
+
+
+def delete(st: State, node: str) -> None:
+    """Delete a layer, or a whole head when its output is deleted; select the node above it."""
+    chain, node_id = parse_key(node)
+    if chain == INPUT_ID:
+        raise DesignError([Problem("input", "the input cannot be deleted: every model reads one. "
+                                            "Change its shape in the inspector instead.")])
+    before = _above(st, node)
+    if node_id == OUTPUT_KEY:
+        state.remove_head(st, chain)
+    else:
+        state.delete_layer(st, chain, node_id)
+    select_node(st, before if before and any(b.key == before for b in _layout(st).boxes) else None)
+
+
+def _above(st: State, node: str) -> str | None:
+    edges = _layout(st).edges
+    return next((parent for parent, child in edges if child == node), None)
+
+
+def _layer(node: str) -> tuple[str, str]:
+    chain, node_id = parse_key(node)
+    if chain == INPUT_ID or node_id == OUTPUT_KEY:
+        raise DesignError([Problem("canvas", "only layers can be moved or duplicated; pick a layer.")])
+    return chain, node_id
