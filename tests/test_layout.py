@@ -94,3 +94,14 @@ def test_slots_on_every_edge_and_after_each_chain():
     assert trunk_slots == [0, 1, 2]                          # before, between and after the two layers
     for head in ("output1", "output2", "output3"):
         assert [s.index for s in drawn.slots if s.chain == head] == [0]
+
+
+def test_the_first_head_at_the_trunk_end_continues_the_column_and_others_get_lanes():
+    drawn = layout(analyse(template("seed-multi-regression")))
+    last = drawn.box("trunk/dense2")
+    first, second = drawn.box(output_key("output1")), drawn.box(output_key("output2"))
+    assert first.x == last.x and first.y > last.y + last.h
+    assert second.x > first.x and second.y > last.y + last.h
+    assert_no_overlaps(drawn)
+    plus = {(s.x, s.y) for s in drawn.slots}
+    assert len(plus) == len(drawn.slots)                     # no two "+" on the same spot

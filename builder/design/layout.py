@@ -1,7 +1,8 @@
 """Where each box of the model graph sits on the Design page's canvas, in pure Python.
 
-The input is on top, the shared trunk is a column under it, and every head has
-its own lane to the right, starting just under the node it branches from.  A
+The input is on top, the shared trunk is a column under it; the first head that
+reads the trunk's last layer continues that column, and every other head has its
+own lane to the right, starting just under the node it branches from.  A
 node's place depends only on the nodes above it in its own chain (and, for a
 head, on its branch node and its lane), so editing one head or a parameter
 further down never moves an unrelated box.  Box heights follow their own
@@ -138,10 +139,12 @@ def layout(report: Report) -> Layout:
         y = box.y + box.h + GAP
         out.slots.append(Slot(TRUNK, i + 1, 0, y - GAP // 2, box.shape))
         previous = box
-    for lane, head in enumerate(design.heads, start=1):
+    for head, lane in zip(design.heads, lanes(design)):
         x = lane * LANE
         parent = by_id.get(branch_point(design, head))
         y = (parent.y + parent.h + GAP) if parent else GAP
+        if lane == 0:
+            y += GAP          # under the trunk's own "+" after its last layer
         for j, layer in enumerate(head.layers):
             node = next(position)
             out.slots.append(Slot(head.name, j, x, y - GAP // 2, parent.shape if parent else "?"))
@@ -159,6 +162,21 @@ def layout(report: Report) -> Layout:
     out.width = max(b.x + b.w for b in out.boxes)
     out.height = max(max(b.y + b.h for b in out.boxes), max(s.y for s in out.slots) + GAP // 2)
     return out
+
+
+def lanes(design) -> list[int]:
+    """Each head's lane: the first head that reads the trunk's end goes under the trunk (lane 0);
+    every other head keeps its own lane to the right, in head order."""
+    end = design.trunk[-1].id if design.trunk else INPUT_ID
+    under = next((i for i, h in enumerate(design.heads) if branch_point(design, h) == end), None)
+    result, lane = [], 1
+    for i in range(len(design.heads)):
+        if i == under:
+            result.append(0)
+        else:
+            result.append(lane)
+            lane += 1
+    return result
 
 
 def refusals(shapes: set[str] | list[str], report: Report) -> dict[str, dict[str, str]]:
