@@ -22,12 +22,12 @@ from ..registry import REGISTRY, ShapeProblem, fmt_shape
 from ..validate import INPUT_ID, Report, branch_point
 
 TRUNK = "trunk"
-NODE_W = 224          # px; the component's CSS uses the same width
-LANE = 264            # px between the left edges of two lanes
+NODE_W = 240          # px; the component's CSS uses the same width
+LANE = 280            # px between the left edges of two lanes
 LINE_H = 16           # px per caption line
 PAD_H = 14            # px of vertical padding inside a box
 GAP = 40              # px between two boxes of a chain: room for the "+" on the edge
-WRAP = 30             # characters per caption line: 11 px monospace in a 224 px box
+WRAP = 32             # characters per caption line: 11 px monospace (6.6 px a character) in a 240 px box
 OUTPUT_KEY = "@out"   # ids cannot contain '@', so a head's output key never meets a layer's
 
 
