@@ -20,7 +20,8 @@ ss = st.session_state
 DESIGN_PARAM, DATA_PARAM = "d", "data"
 WARM_DELAY_S = 2.0
 
-st.set_page_config(page_title="Multi-output model designer", layout="wide")
+APP_NAME = "Multi-output model designer"
+st.set_page_config(page_title=APP_NAME, layout="wide")
 if not st.query_params.get(DESIGN_PARAM) and not st.query_params.get(DATA_PARAM):
     state.start_session(ss)        # a first visit opens on penguins, ready to train
 state.ensure(ss)
@@ -40,6 +41,8 @@ nav = st.navigation([
 
 def sidebar() -> None:
     with st.sidebar:
+        st.markdown(f"### {APP_NAME}")
+        st.caption("data → design → train → results → export")   # how it works, on the first page too
         st.markdown(f"**Dataset:** {state.dataset_line(ss)}")
         design = state.current(ss)
         verdict = state.status_line(ss)

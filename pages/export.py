@@ -44,7 +44,6 @@ elif dataset is not None:
                                    file_name=data_name, key="download_data", width="stretch")
     except DataError as e:
         columns[1].error(str(e))
-st.code(script, language="python", line_numbers=True)
 
 st.subheader("Design and results")
 latest = runs.latest(st.session_state)
@@ -64,3 +63,6 @@ if latest is not None and latest.history:
                                key="download_history", width="stretch")
 else:
     columns[2].info("Train first: the loss history of the latest run appears here.")
+
+st.subheader("The training script")                # below the downloads: a long read, not the first thing
+st.code(script, language="python", line_numbers=True)

@@ -126,7 +126,7 @@ function nodeBox(view, b, isFirstOfHead) {
   b.lines.forEach((line) => node.appendChild(el("div", { class: "cv-line", text: line })));
   if (isFirstOfHead) {
     node.appendChild(el("button", {
-      type: "button", class: "cv-attach", "data-head": b.chain, style: "left:113px;top:-8px",
+      type: "button", class: "cv-attach", "data-head": b.chain, style: `left:${b.w / 2 - 7}px;top:-8px`,
       "aria-label": `Attachment of head ${b.chain}: drag it onto another trunk layer to branch from there`,
       title: "drag onto a trunk layer to branch this head from it",
     }));
@@ -146,7 +146,7 @@ function forkButton(view, b) {
 function plusButton(view, s) {
   const where = s.chain === "trunk" ? "the trunk" : `head ${s.chain}`;
   return el("button", {
-    type: "button", class: "cv-plus", text: "+", style: `left:${s.x + 109}px;top:${s.y - 11}px`,
+    type: "button", class: "cv-plus", text: "+", style: `left:${s.x + (view.data.boxes[0] || { w: 240 }).w / 2 - 11}px;top:${s.y - 11}px`,
     "data-chain": s.chain, "data-index": s.index,
     "aria-label": `Insert a layer in ${where} at position ${s.index + 1}`,
     onclick: (e) => { e.stopPropagation(); openPalette(view, s, e.currentTarget); },
