@@ -13,7 +13,7 @@ import time
 
 import streamlit as st
 
-from builder import state
+from builder.session import design as state
 from pages import SHELL_FLAG    # pages run the shell around themselves when it is not set
 
 ss = st.session_state
@@ -65,7 +65,7 @@ def warm_training() -> threading.Thread:
         # Wait for the first page to be drawn: on a small machine the worker's TensorFlow import
         # would otherwise compete with the browser for the CPU.  Nobody presses Train this soon.
         time.sleep(WARM_DELAY_S)
-        from builder import runs
+        from builder.session import runs
 
         runs.service()
 

@@ -140,9 +140,9 @@ def main() -> int:
 
     import keras
 
-    from builder.build import build_model
-    from builder.spec import parse_design
-    from builder.validate import analyse
+    from builder.model.build import build_model
+    from builder.design.spec import parse_design
+    from builder.design.validate import analyse
 
     design = parse_design(benchmark_design())
     report = analyse(design)

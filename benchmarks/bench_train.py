@@ -57,7 +57,7 @@ def plain(design, prepared, epochs, spe=1):
     """Keras defaults: one step per call, batch 32, numpy arrays, no callbacks but a timer."""
     import keras
 
-    from builder.build import build_model, compile_model
+    from builder.model.build import build_model, compile_model
     from builder.train.engine import _fit_preprocessing, split_for_fit
 
     keras.backend.clear_session()
@@ -122,7 +122,7 @@ def main() -> None:
     import tensorflow as tf
 
     from builder.data import load_builtin, prepare
-    from builder.templates import template
+    from builder.design.templates import template
     from builder.train.engine import choose_steps_per_execution
 
     device = "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({os.cpu_count()} cores)"

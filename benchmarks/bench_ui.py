@@ -30,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from builder.spec import parse_design  # noqa: E402
+from builder.design.spec import parse_design  # noqa: E402
 
 REPEATS = 7
 

@@ -5,15 +5,15 @@ Streamlit.  Keras is imported inside the functions that build or train.
 """
 
 from .errors import DataError, DesignError, Problem
-from .registry import REGISTRY, LayerType, Param, by_category, layer_type
-from .spec import Design, Head, TableInput, TensorInput, new_layer, parse_design
-from .templates import TEMPLATE_NAMES, describe, template
-from .validate import Report, analyse, check_design, load_design
+from .design.registry import REGISTRY, LayerType, Param, by_category, layer_type
+from .design.spec import Design, Head, TableInput, TensorInput, new_layer, parse_design
+from .design.templates import TEMPLATE_NAMES, describe, template
+from .design.validate import Report, analyse, check_design, load_design
 
 
 def build_model(design):
     """Build the uncompiled Keras model of a design (imports Keras)."""
-    from .build import build_model as build
+    from .model.build import build_model as build
     return build(design)
 
 

@@ -3,7 +3,7 @@
 Every canvas action also exists here as a button, for keyboard and
 screen-reader users.  Each widget shows a copy of a design value (``bind``
 sets it before drawing) and its callback makes one edit through
-``builder.state`` or ``builder.session.canvas``; a refused edit becomes a
+``builder.session.design`` or ``builder.session.canvas``; a refused edit becomes a
 message under ``FLASH``.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from builder import state
-from builder.registry import REGISTRY, by_category
+from builder.design.registry import REGISTRY, by_category
+from builder.design.spec import TensorInput
 from builder.session import canvas
-from builder.spec import TensorInput
-from builder.widgets import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
+from builder.session import design as state
+from builder.session.params import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
 from pages import attempt as attempt_or_flash
 from pages import bind
 

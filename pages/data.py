@@ -2,13 +2,13 @@
 
 Layout only: loading, profiling and the suggested design live in
 ``builder.data``; the roles and applying them to the design in
-``builder.state``.  A file that cannot be read shows the data layer's message
+``builder.session.design``.  A file that cannot be read shows the data layer's message
 and leaves the current dataset as it was.
 """
 
 import streamlit as st
 
-from builder import state
+from builder.session import design as state
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 

@@ -8,10 +8,10 @@ node's registry-generated widgets and a button for every canvas action.
 
 import streamlit as st
 
-from builder import state
-from builder.export import design_json
+from builder.design.templates import TEMPLATE_NAMES, describe
+from builder.report.script import design_json
 from builder.session import canvas
-from builder.templates import TEMPLATE_NAMES, describe
+from builder.session import design as state
 from components.canvas import draw_canvas
 from components.inspector import FLASH, attempt, inspector
 from pages import run_inside_shell

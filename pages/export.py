@@ -3,8 +3,9 @@
 import streamlit as st
 
 from builder import DataError, DesignError
-from builder import export, runs
-from builder import state as session
+from builder.report import script as export
+from builder.session import runs
+from builder.session import design as session
 from pages import run_inside_shell
 
 run_inside_shell()

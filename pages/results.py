@@ -2,9 +2,15 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError, plots, results, runs
-from builder import state as session
-from builder.results import ClassificationResult
+from builder import DataError, DesignError
+
+from builder.report import figures as plots
+
+from builder.report import metrics as results
+
+from builder.session import runs
+from builder.session import design as session
+from builder.report.metrics import ClassificationResult
 from pages import run_inside_shell
 
 run_inside_shell()

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError, runs
-from builder import state as session
-from builder.spec import OPTIMIZERS
+from builder import DataError, DesignError
+
+from builder.session import runs
+from builder.session import design as session
+from builder.design.spec import OPTIMIZERS
 from pages import run_inside_shell
 
 run_inside_shell()

@@ -73,7 +73,7 @@ def test_the_builtin_dataset_travels_in_the_url():
 
 
 def test_the_shell_and_designer_never_import_tensorflow():
-    code = ("import sys, builder, builder.state, builder.diagram, builder.widgets, builder.data;"
+    code = ("import sys, builder, builder.session.design, builder.design.diagram, builder.session.params, builder.data;"
             "from builder.data import load_builtin, suggest_design; d = load_builtin('penguins');"
             "suggest_design(d, ['species']);"
             "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules];"

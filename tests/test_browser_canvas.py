@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 from browser_support import ROOT, app_url, browser, goto, page, wait_idle  # noqa: F401  (fixtures)
 
-from builder.spec import from_url
+from builder.design.spec import from_url
 
 SHOTS = ROOT / "docs" / "screenshots"
 RUN_TIMEOUT_MS = 120_000      # a cold worker imports TensorFlow first

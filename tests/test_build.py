@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from builder import DesignError, template
-from builder.build import build_model, compile_model
-from builder.registry import REGISTRY
-from builder.spec import parse_design
-from builder.validate import analyse
+from builder.model.build import build_model, compile_model
+from builder.design.registry import REGISTRY
+from builder.design.spec import parse_design
+from builder.design.validate import analyse
 
 
 def inbound(model) -> dict[str, list[str]]:
@@ -157,8 +157,8 @@ def test_parameter_limit_is_enforced_before_keras_allocates(keras, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("Keras was asked to build a model over the size limit")
 
-    monkeypatch.setattr("builder.build.model_inputs", must_not_run)
-    monkeypatch.setattr("builder.build.instantiate", must_not_run)
+    monkeypatch.setattr("builder.model.build.model_inputs", must_not_run)
+    monkeypatch.setattr("builder.model.build.instantiate", must_not_run)
     data = {"input": {"shape": [64, 64, 4]}, "trunk": [{"type": "Flatten", "id": "flat"},
                                                        {"type": "Dense", "id": "huge", "units": 16384}],
             "heads": [{"name": "y"}]}
@@ -201,7 +201,7 @@ def test_keras_error_in_a_branch_points_at_the_head_layer(keras, monkeypatch):
 
 def test_keras_error_joining_the_model_is_a_design_error(keras, monkeypatch):
     # Skip validation (as if a rule were missing): an output named like the input clashes in Keras.
-    monkeypatch.setattr("builder.build.as_design", lambda design: design)
+    monkeypatch.setattr("builder.model.build.as_design", lambda design: design)
     design = parse_design({"input": {"shape": [3]}, "heads": [{"name": "input"}]})
     with pytest.raises(DesignError) as caught:
         build_model(design)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from builder import DesignError, state
+from builder import DesignError
+from builder.session import design as state
 from builder.session import canvas
 
 

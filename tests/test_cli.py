@@ -10,7 +10,7 @@ import pytest
 
 from builder import template
 from builder.cli import main
-from builder.templates import TEMPLATE_NAMES, describe
+from builder.design.templates import TEMPLATE_NAMES, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def heavy_modules_after(imports: str) -> str:
 
 
 def test_import_builder_loads_no_heavy_framework():
-    assert heavy_modules_after("builder, builder.build, builder.codegen") == "[]"
+    assert heavy_modules_after("builder, builder.model.build, builder.model.codegen") == "[]"
 
 
 def test_cli_starts_without_tensorflow():

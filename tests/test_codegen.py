@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder import template
-from builder.build import build_model, compile_model
-from builder.codegen import to_python, variable_names
-from builder.registry import REGISTRY, ShapeProblem
-from builder.spec import LOSSES, METRICS, OPTIMIZERS, OUTPUT_ACTIVATIONS, parse_design
-from builder.templates import TEMPLATE_NAMES
-from builder.validate import analyse
+from builder.model.build import build_model, compile_model
+from builder.model.codegen import to_python, variable_names
+from builder.design.registry import REGISTRY, ShapeProblem
+from builder.design.spec import LOSSES, METRICS, OPTIMIZERS, OUTPUT_ACTIVATIONS, parse_design
+from builder.design.templates import TEMPLATE_NAMES
+from builder.design.validate import analyse
 
 
 def run_code(source: str):

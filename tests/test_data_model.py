@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builder.build import build_model, compile_model
-from builder.codegen import to_python
+from builder.model.build import build_model, compile_model
+from builder.model.codegen import to_python
 from builder.data import fit_preprocessing, load_builtin, model_inputs_from_frame, prepare, read_csv, suggest_design
-from builder.templates import template
+from builder.design.templates import template
 
 DATA = Path(__file__).parent / "data"
 PENGUIN_TARGETS = ["species", "sex", "body_mass_g"]

@@ -7,7 +7,7 @@ import pytest
 
 from builder.data import load_builtin, prepare, read_csv, suggest_design
 from builder.errors import DataError
-from builder.templates import template
+from builder.design.templates import template
 
 DATA = Path(__file__).parent / "data"
 

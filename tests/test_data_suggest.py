@@ -11,15 +11,15 @@ import pytest
 from builder.cli import main
 from builder.data import BUILTIN, describe_builtin, load_builtin, read_csv, suggest_design
 from builder.errors import DataError
-from builder.templates import template
-from builder.validate import analyse
+from builder.design.templates import template
+from builder.design.validate import analyse
 
 DATA = Path(__file__).parent / "data"
 PENGUIN_TARGETS = ["species", "sex", "body_mass_g"]
 
 
 def test_importing_builder_data_loads_no_tensorflow_keras_or_streamlit():
-    code = ("import sys, builder, builder.data, builder.tabular; "
+    code = ("import sys, builder, builder.data, builder.model.preprocessing; "
             "print([m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert out.stdout.strip() == "[]", out.stderr

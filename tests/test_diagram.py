@@ -5,8 +5,8 @@ import re
 import pytest
 
 from builder import analyse, parse_design, template
-from builder.diagram import ERROR_LINE, SELECTED_LINE, to_dot
-from builder.templates import TEMPLATE_NAMES
+from builder.design.diagram import ERROR_LINE, SELECTED_LINE, to_dot
+from builder.design.templates import TEMPLATE_NAMES
 
 
 def nodes(dot: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.export import (
+from builder.report.script import (
     data_file_bytes, data_file_name, design_json, history_csv, script_name, training_script,
 )
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from builder import analyse, parse_design, state, template
+from builder import analyse, parse_design, template
+from builder.session import design as state
 from builder.design.layout import NODE_W, WRAP, layout, output_key
-from builder.templates import TEMPLATE_NAMES
+from builder.design.templates import TEMPLATE_NAMES
 
 
 def big_design(layers: int = 60, heads: int = 6) -> dict:

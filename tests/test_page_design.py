@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import state, template
-from builder.templates import TEMPLATE_NAMES
+from builder import template
+
+from builder.session import design as state
+from builder.design.templates import TEMPLATE_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -202,7 +204,7 @@ def test_a_damaged_url_shows_a_message(at):
 
 
 def test_a_link_with_repeated_ids_still_renders(at):
-    from builder.spec import parse_design, to_url
+    from builder.design.spec import parse_design, to_url
     twice = parse_design({"input": {"shape": [10]}, "heads": [{"name": "y"}, {"name": "y"}],
                           "trunk": [{"type": "Dense", "id": "a"}, {"type": "Dense", "id": "a"}]})
     fresh = AppTest.from_file(APP, default_timeout=30)

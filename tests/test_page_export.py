@@ -4,7 +4,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from builder import parse_design, runs, template
+from builder import parse_design, template
+
+from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
 

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import runs, template
+from builder import template
+
+from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
 

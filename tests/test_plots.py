@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from builder.plots import (
+from builder.report.figures import (
     TOTAL, confusion_figure, loss_figure, metric_figure, refresh, runs_figure, scatter_figure, series_from_history,
 )
-from builder.results import classification_metrics, regression_metrics
+from builder.report.metrics import classification_metrics, regression_metrics
 
 HEADS = ["species", "mass", "sex"]
 HISTORY = {

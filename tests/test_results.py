@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.results import (
+from builder.report.metrics import (
     ClassificationResult, RegressionResult, as_class_indices, design_changes, evaluate, evaluate_head,
     head_kind, metrics_table, regression_metrics, sharing_table,
 )

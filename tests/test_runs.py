@@ -3,8 +3,8 @@
 import pytest
 
 from builder import DataError, DesignError, template
-from builder import runs
-from builder.runs import LiveRun, logs
+from builder.session import runs
+from builder.session.runs import LiveRun, logs
 from fake_engine import FakeService, events_for
 
 DESIGN = template("seed-multi-regression")

@@ -7,11 +7,11 @@ import zlib
 import pytest
 
 from builder import DesignError, template
-from builder.spec import (
+from builder.design.spec import (
     MAX_DESIGN_BYTES, Design, TableColumn, TableInput, from_url, layer_params, new_layer, parse_design, to_url,
 )
-from builder.templates import TEMPLATE_NAMES
-from builder.validate import check_design
+from builder.design.templates import TEMPLATE_NAMES
+from builder.design.validate import check_design
 
 
 def minimal(**changes) -> dict:

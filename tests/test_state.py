@@ -2,9 +2,11 @@
 
 import pytest
 
-from builder import DataError, DesignError, state, template
-from builder.spec import to_url
-from builder.templates import TEMPLATE_NAMES
+from builder import DataError, DesignError, template
+
+from builder.session import design as state
+from builder.design.spec import to_url
+from builder.design.templates import TEMPLATE_NAMES
 
 
 @pytest.fixture

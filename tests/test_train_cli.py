@@ -12,7 +12,7 @@ import pytest
 
 from builder.cli import main
 from builder.data import load_builtin, suggest_design
-from builder.templates import template
+from builder.design.templates import template
 
 ROOT = Path(__file__).resolve().parents[1]
 PENGUINS_CSV = ROOT / "builder" / "data" / "penguins.csv"

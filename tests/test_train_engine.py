@@ -15,8 +15,8 @@ import pytest
 
 from builder.data import load_builtin, suggest_design
 from builder.errors import DesignError
-from builder.spec import parse_design
-from builder.templates import template
+from builder.design.spec import parse_design
+from builder.design.templates import template
 from builder.train import TrainingService, check_memory
 from builder.train.events import head_logs, ordinal
 

@@ -3,8 +3,8 @@
 import pytest
 
 from builder import DesignError, Problem, template
-from builder.spec import MAX_LAYERS, MAX_PARAMS, parse_design
-from builder.validate import analyse, check_design, load_design
+from builder.design.spec import MAX_LAYERS, MAX_PARAMS, parse_design
+from builder.design.validate import analyse, check_design, load_design
 
 
 def design(trunk=(), heads=None, shape=(10,), **extra) -> dict:

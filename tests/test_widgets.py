@@ -2,8 +2,8 @@
 
 import pytest
 
-from builder.registry import REGISTRY
-from builder.widgets import HEAD_PARAMS, from_widget, parse_shape, to_widget, widget_for
+from builder.design.registry import REGISTRY
+from builder.session.params import HEAD_PARAMS, from_widget, parse_shape, to_widget, widget_for
 
 
 @pytest.mark.parametrize("param", [p for t in REGISTRY.values() for p in t.params] + list(HEAD_PARAMS),

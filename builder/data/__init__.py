@@ -22,7 +22,7 @@ _WHERE = {
     "suggest_design": "suggest", "head_for_target": "suggest", "target_kind": "suggest",
     "prepare": "splits", "Prepared": "splits", "Split": "splits", "fit_preprocessing": "splits",
     "model_inputs_from_frame": "splits",
-    "save_builtin": "export", "dataset_bytes": "export", "NPZ_INPUT_KEY": "export",
+    "save_builtin": "writer", "dataset_bytes": "writer", "NPZ_INPUT_KEY": "writer",
 }
 
 # Module names differ from the names they export: importing a submodule sets it as an attribute of

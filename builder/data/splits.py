@@ -1,7 +1,7 @@
 """Design + dataset -> train/validation/test arrays, sample weights, tf.data, and preprocessing statistics.
 
 Table data: ``x`` is a dict of one column array per model input, keyed by the
-Keras input names (``builder.tabular.layer_names``): numbers as float32 with
+Keras input names (``builder.model.preprocessing.layer_names``): numbers as float32 with
 NaN for missing, categories as UTF-8 bytes (values outside the vocabulary and
 missing values become ``b""``, which the model's StringLookup sends to its
 out-of-vocabulary slot).  Targets get one array per head; a missing target
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..spec import Design, Head, TableInput, head_kind
-from ..tabular import layer_names
+from ..design.spec import Design, Head, TableInput, head_kind
+from ..model.preprocessing import layer_names
 from .dataset import Dataset
 
 PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread

@@ -8,11 +8,11 @@ regression) so a bad choice is one clear message, before anything is built.
 from __future__ import annotations
 
 from ..errors import DataError
-from ..spec import (
+from ..design.spec import (
     HEAD_KINDS, MAX_HEADS, Design, Head, Output, TableColumn, TableInput, Training, is_python_name, new_layer,
 )
-from ..tabular import input_names, keras_name
-from ..validate import analyse
+from ..model.preprocessing import input_names, keras_name
+from ..design.validate import analyse
 from .dataset import INPUT_KINDS, ColumnProfile, Dataset
 from .profile import MAX_CATEGORIES
 
@@ -269,7 +269,7 @@ def _design_name(name: str) -> str:
 
 
 def _tensor_design(dataset: Dataset, base: Design | None) -> Design:
-    from ..templates import template
+    from ..design.templates import template
 
     if base is not None:
         return base

@@ -1,1 +1,5 @@
-"""The design itself: spec, registry, checks, diagram and canvas layout (being moved here by the restructure)."""
+"""The design: the one serialisable spec, the layer registry, validation, templates and the diagram.
+
+Owns what a design *is* and whether it is sound. Pure Python (pydantic); may import only
+``builder.errors``. Never imports Keras, TensorFlow, pandas or Streamlit.
+"""

@@ -18,8 +18,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import asdict, dataclass, field
 
-from ..registry import REGISTRY, ShapeProblem, fmt_shape
-from ..validate import INPUT_ID, Report, branch_point
+from .registry import REGISTRY, ShapeProblem, fmt_shape
+from .validate import INPUT_ID, Report, branch_point
 
 TRUNK = "trunk"
 NODE_W = 240          # px; the component's CSS uses the same width

@@ -2,7 +2,7 @@
 
 The canvas component (``components/canvas``) sends one action at a time as
 its ``action`` state: ``{"op": ..., "nonce": ...}``.  ``apply_pending`` turns
-each new one into exactly one call of the edit functions in ``builder.state``,
+each new one into exactly one call of the edit functions in ``builder.session.design``,
 so every canvas action is one undo step and is checked by the spec like any
 other edit.  A test (or AppTest) can put an action into the same session key
 and get the same result without a browser.
@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from .. import state
 from ..design.layout import OUTPUT_KEY, TRUNK, Layout, layout, refusals
+from ..design.registry import REGISTRY, by_category
+from ..design.spec import head_location, trunk_location
+from ..design.validate import INPUT_ID
 from ..errors import DesignError, Problem
-from ..registry import REGISTRY, by_category
-from ..spec import head_location, trunk_location
-from ..validate import INPUT_ID
+from . import design as state
 
 KEY = "canvas"              # the component's key: its state holds the last action it sent
 DONE = "_canvas_done"       # the nonce of the last action applied, so a rerun never repeats it

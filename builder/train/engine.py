@@ -24,9 +24,9 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
-from ..build import build_model, compile_model
-from ..spec import Design, Training
-from ..validate import analyse
+from ..model.build import build_model, compile_model
+from ..design.spec import Design, Training
+from ..design.validate import analyse
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]

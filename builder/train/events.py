@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..spec import METRICS
+from ..design.spec import METRICS
 
 EVENT_TYPES = ("queued", "started", "progress", "epoch", "finished", "stopped", "error")
 DONE_TYPES = ("finished", "stopped", "error")

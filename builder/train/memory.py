@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 
 from ..errors import DesignError, Problem
-from ..spec import Design, Training
-from ..validate import analyse
+from ..design.spec import Design, Training
+from ..design.validate import analyse
 
 BYTES_PER_FLOAT = 4
 OPTIMIZER_SLOTS = {"adam": 2, "adamw": 2, "rmsprop": 1, "sgd": 1}

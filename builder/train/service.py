@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..build import as_design
-from ..spec import Design, Training
+from ..model.build import as_design
+from ..design.spec import Design, Training
 from .events import DONE_TYPES, event, ordinal
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main

@@ -103,7 +103,7 @@ def warm_up_default_design() -> None:
 def run_job(job: Job, emit, should_stop) -> dict:
     """Run one job; always return its last event, even when something unexpected fails."""
     from ..errors import DataError, DesignError
-    from ..spec import Design, Training
+    from ..design.spec import Design, Training
     from . import engine
 
     try:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError
+from .design import read_design
 
 EXIT_DIVERGED = 1
 
@@ -35,15 +36,14 @@ def register(sub) -> None:
 
 
 def cmd_train(args) -> int:
-    from ..build import as_design
-    from ..cli import _read_design
+    from ..model.build import as_design
 
-    design = as_design(_read_design(args.design))
+    design = as_design(read_design(args.design))
     training = _training(design, args)
     _check_out_path(args.out)
     dataset = load_data_file(args.data, design)
     # MultiWorkerMirroredStrategy must exist before TensorFlow runs anything else.
-    from . import engine
+    from ..train import engine
 
     strategy = engine.make_strategy(args.strategy)
     chief = is_chief() if args.strategy == "multiworker" else True
@@ -53,7 +53,7 @@ def cmd_train(args) -> int:
         print(f"error: {last['message']}", file=sys.stderr)
         return EXIT_DIVERGED
     if chief and args.history:
-        from ..export import history_csv
+        from ..report.script import history_csv
 
         Path(args.history).write_text(history_csv(last["history"]))
     if chief:
@@ -82,7 +82,7 @@ def _check_out_path(path: str | None) -> None:
 
 def load_data_file(path: str, design):
     """A Dataset from a CSV (table designs) or an .npz (tensor designs)."""
-    from ..spec import TableInput
+    from ..design.spec import TableInput
 
     table = isinstance(design.input, TableInput)
     if not Path(path).is_file():

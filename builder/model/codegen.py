@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import keyword
 
-from .registry import REGISTRY, Call
-from .spec import Design, TableInput, layer_params
-from .validate import INPUT_ID, branch_point
+from ..design.registry import REGISTRY, Call
+from ..design.spec import Design, TableInput, layer_params
+from ..design.validate import INPUT_ID, branch_point
 
 # Arguments whose value equals Keras' own default are left out, as a person would.
 KERAS_DEFAULTS = {
@@ -92,7 +92,7 @@ def model_code(design: Design) -> list[str]:
 
     lines = ["import keras", f"from keras.layers import {', '.join(layer_classes(design))}", ""]
     if isinstance(design.input, TableInput):
-        from .tabular import input_code   # preprocessing layers for CSV columns
+        from .preprocessing import input_code   # preprocessing layers for CSV columns
         lines += ["# Input: one column per model input, preprocessed inside the model", *input_code(design.input)]
         model_inputs = "inputs"
         previous = "features"

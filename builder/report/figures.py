@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Mapping, Sequence
 
-from .results import ClassificationResult, RegressionResult
+from .metrics import ClassificationResult, RegressionResult
 
 Series = dict[str, tuple[list[float], list[float]]]
 TOTAL = "total (weighted)"

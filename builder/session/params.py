@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .registry import Param
-from .spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS
+from ..design.registry import Param
+from ..design.spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS
 
 
 @dataclass(frozen=True)

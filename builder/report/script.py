@@ -17,9 +17,9 @@ import io
 import math
 from typing import Mapping, Sequence
 
-from .codegen import compile_code, model_code
-from .data.export import NPZ_INPUT_KEY, dataset_bytes
-from .spec import Design, Head, TableInput, head_kind
+from ..model.codegen import compile_code, model_code
+from ..data.writer import NPZ_INPUT_KEY, dataset_bytes
+from ..design.spec import Design, Head, TableInput, head_kind
 
 
 def script_name(design: Design) -> str:
@@ -103,7 +103,7 @@ def _head_setup(head: Head) -> dict:
 
 
 def _table_loader_code(design: Design) -> list[str]:
-    from .tabular import layer_names   # the Keras input name of each CSV column
+    from ..model.preprocessing import layer_names   # the Keras input name of each CSV column
 
     names = layer_names(design.input)
     columns = {c.name: (names[c.name], c.kind) for c in design.input.columns}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .spec import Design, Head, head_kind, head_location, layer_params, trunk_location
+from ..design.spec import Design, Head, head_kind, head_location, layer_params, trunk_location
 
 MAX_SCATTER_POINTS = 2000   # enough to see the shape; more only slows the browser
 

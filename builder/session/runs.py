@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, MutableMapping
 
-from .errors import DataError
-from .spec import Design
+from ..errors import DataError
+from ..design.spec import Design
 
 ACTIVE_STATES = ("queued", "started", "running")
 DONE_STATES = ("finished", "stopped", "error")
@@ -226,7 +226,7 @@ def with_training(design: Design, settings: Mapping[str, Any], loss_weights: Map
     Raises:
         DesignError: a setting is out of bounds; the message names it and the value received.
     """
-    from .spec import parse_design
+    from ..design.spec import parse_design
 
     data = design.model_dump()
     data["training"] = {**data["training"], **settings}
@@ -281,7 +281,7 @@ def history(state: MutableMapping) -> list[RunRecord]:
 
 def earlier_runs(state: MutableMapping, live: LiveRun, limit: int = 3) -> list[tuple[str, dict]]:
     """(label, series) of the last few runs with the same heads as ``live``, not counting ``live`` itself."""
-    from .plots import series_from_history
+    from ..report.figures import series_from_history
 
     same_heads = [r for r in history(state) if r.number != live.recorded and r.design is not None
                   and [h.name for h in r.design.heads] == live.heads and r.history]
@@ -294,19 +294,19 @@ def live_figures(state: MutableMapping, live: LiveRun, earlier: list[tuple[str, 
     The fragment redraws twice a second; building the subplots each time would cost
     ~50 ms of the server's CPU, moving the new points in costs ~3 ms.
     """
-    from . import plots
+    from ..report import figures
 
     signature = (id(live), live.phase, tuple(label for label, _ in earlier))
     cached = state.get(FIGURES)
     if cached is None or cached[0] != signature:
         metrics = {h.name: h.metrics for h in live.design.heads} if live.design is not None else {}
-        cached = (signature, plots.loss_figure(live.heads, live.series, earlier, live=True),
-                  plots.metric_figure(metrics, live.series, live=True))
+        cached = (signature, figures.loss_figure(live.heads, live.series, earlier, live=True),
+                  figures.metric_figure(metrics, live.series, live=True))
         state[FIGURES] = cached
     _, loss, metric = cached
-    plots.refresh(loss, live.series)
+    figures.refresh(loss, live.series)
     if metric is not None:
-        plots.refresh(metric, live.series)
+        figures.refresh(metric, live.series)
     return loss, metric
 
 
@@ -337,7 +337,7 @@ def model_bytes(run: RunRecord | None) -> bytes | None:
 
 def test_results(design: Design, result: Any) -> dict:
     """Per-head results on the test split from the engine's RunResult (empty when there is none)."""
-    from .results import evaluate
+    from ..report.metrics import evaluate
 
     targets = getattr(result, "test_targets", None)
     predictions = getattr(result, "test_predictions", None)
@@ -348,7 +348,7 @@ def test_results(design: Design, result: Any) -> dict:
 
 def sharing_rows(live: LiveRun) -> list[dict]:
     """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
-    from .results import evaluate, format_metric, sharing_table
+    from ..report.metrics import evaluate, format_metric, sharing_table
 
     result = live.result
     sharing = getattr(result, "sharing", None) or {}
@@ -377,7 +377,7 @@ def service():
     global _service
     with _service_lock:
         if _service is None:
-            from .train.service import TrainingService
+            from ..train.service import TrainingService
 
             _service = TrainingService().warm()
         return _service

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, create_model
 
-from .errors import DesignError, Problem
+from ..errors import DesignError, Problem
 from .registry import REGISTRY, LayerType, Param
 
 SPEC_VERSION = 1

@@ -3,7 +3,7 @@
 Each CSV column becomes its own named ``keras.Input`` so a saved model takes
 raw column values: numbers (NaN for missing) and strings (anything outside the
 vocabulary, missing included, goes to the out-of-vocabulary slot).  The
-encoded width per column is the one ``builder.spec.TableColumn.width`` states:
+encoded width per column is the one ``builder.design.spec.TableColumn.width`` states:
 
 - numeric: ``Normalization`` (statistics set from the training split by
   ``builder.data.fit_preprocessing``), missing -> 0 (the mean), plus a 0/1
@@ -26,7 +26,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .spec import TableColumn, TableInput
+from ..design.spec import TableColumn, TableInput
 
 FEATURES = "features"
 MAX_NAME = 48

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .errors import DesignError, Problem, errors_only
+from ..errors import DesignError, Problem, errors_only
 from .registry import REGISTRY, Shape, ShapeProblem, fmt_shape
 from .spec import (
     CLASSIFICATION_LOSSES, MAX_LAYERS, MAX_PARAMS, Design, Head, TableInput,

@@ -1,24 +1,20 @@
-"""``python -m builder``: the designer without a browser, for scripts and CI.
-
-Every failure a user can cause prints plain messages and exits non-zero
-(2 for a bad design or bad data); it never prints a traceback.
-"""
+"""CLI subcommands for designs: ``templates``, ``template``, ``summary``, ``code``; and ``read_design``."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from .errors import DataError, DesignError
-from .templates import TEMPLATE_NAMES, describe, template
-from .validate import analyse, load_design
-from .spec import parse_design
+from ..errors import DataError
+from ..design.templates import TEMPLATE_NAMES, describe, template
+from ..design.validate import analyse, load_design
+from ..design.spec import parse_design
 
 EXIT_BAD_INPUT = 2
 
 
-def _read_design(path: str):
+def read_design(path: str):
+    """The design in a JSON file, parsed by the spec (raises DataError for an unreadable file)."""
     try:
         text = Path(path).read_bytes()
     except OSError as e:
@@ -42,7 +38,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    report = analyse(_read_design(args.design))
+    report = analyse(read_design(args.design))
     for p in report.problems:
         print(f"{p.severity}: {p}", file=sys.stderr if p.severity == "error" else sys.stdout)
     if not report.ok:
@@ -52,16 +48,15 @@ def cmd_summary(args) -> int:
 
 
 def cmd_code(args) -> int:
-    from .codegen import to_python
+    from ..model.codegen import to_python
 
-    design = load_design(_read_design(args.design).model_dump())
+    design = load_design(read_design(args.design).model_dump())
     print(to_python(design), end="")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m builder", description="Design multi-output Keras models.")
-    sub = p.add_subparsers(dest="command", required=True)
+def register(sub) -> None:
+    """Add this module's subcommands to the `python -m builder` parser."""
     sub.add_parser("templates", help="list the templates").set_defaults(run=cmd_templates)
     t = sub.add_parser("template", help="print a template design as JSON")
     t.add_argument("name")
@@ -72,24 +67,3 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("code", help="print the design as Python (Keras functional API)")
     c.add_argument("design")
     c.set_defaults(run=cmd_code)
-    from .data.cli import register as data_commands
-    from .train.cli import register as train_commands
-
-    data_commands(sub)
-    train_commands(sub)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except DesignError as e:
-        for problem in e.problems:
-            print(f"{problem.severity}: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except DataError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130

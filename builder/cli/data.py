@@ -45,8 +45,8 @@ def _kinds(text: str | None) -> dict[str, str] | None:
 
 
 def cmd_suggest(args) -> int:
-    from .csvio import read_csv
-    from .suggest import suggest_design
+    from ..data.csvio import read_csv
+    from ..data.suggest import suggest_design
 
     dataset = read_csv(args.csv, name=args.csv, max_bytes=int(args.max_mb * 2**20))
     for warning in dataset.warnings:
@@ -57,7 +57,7 @@ def cmd_suggest(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from .export import save_builtin
+    from ..data.writer import save_builtin
 
     path = save_builtin(args.name, args.out, rows=args.rows, seed=args.seed)
     print(f"wrote {path}", file=sys.stderr)

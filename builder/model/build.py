@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import DesignError, Problem
-from .registry import REGISTRY, Call
-from .spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
-from .validate import INPUT_ID, analyse, branch_point, load_design
+from ..errors import DesignError, Problem
+from ..design.registry import REGISTRY, Call
+from ..design.spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
+from ..design.validate import INPUT_ID, analyse, branch_point, load_design
 
 # Metric names in the spec -> how Keras is given them.  Classes rather than
 # strings where the string form is ambiguous or unsupported.
@@ -59,7 +59,7 @@ def _first_line(e: Exception) -> str:
 def model_inputs(keras: Any, design: Design):
     """(inputs for keras.Model, the tensor the trunk starts from)."""
     if isinstance(design.input, TableInput):
-        from .tabular import keras_inputs   # preprocessing layers for CSV columns
+        from .preprocessing import keras_inputs   # preprocessing layers for CSV columns
         return keras_inputs(keras, design.input)
     x = keras.Input(shape=tuple(design.input.shape), name=INPUT_ID)
     return x, x

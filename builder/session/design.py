@@ -19,11 +19,11 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DataError, DesignError, Problem
-from .registry import REGISTRY
-from .spec import Design, TableInput, from_url, parse_design, to_url
-from .templates import TEMPLATE_NAMES, template
-from .validate import INPUT_ID, Report, analyse, load_design
+from ..errors import DataError, DesignError, Problem
+from ..design.registry import REGISTRY
+from ..design.spec import Design, TableInput, from_url, parse_design, to_url
+from ..design.templates import TEMPLATE_NAMES, template
+from ..design.validate import INPUT_ID, Report, analyse, load_design
 
 DESIGN, HISTORY, DATASET, ROLES, KINDS, SELECTED = "design", "history", "dataset", "roles", "kinds", "selected"
 BUILTIN_KEY = "dataset_builtin"    # the built-in dataset's name, so a link can reload it
@@ -69,7 +69,7 @@ def start_session(state: State) -> None:
     """
     if DESIGN in state:
         return
-    from .data import load_builtin
+    from ..data import load_builtin
 
     set_dataset(state, load_builtin(DEFAULT_DATASET))
     state[BUILTIN_KEY] = DEFAULT_DATASET
@@ -530,7 +530,7 @@ def suggestion(state: State, base: Design | None = None) -> Design:
     chosen = targets(state)
     if not chosen:
         raise DataError("mark at least one column as a target: each target becomes a head.")
-    from .data import suggest_design   # imported here so the design page works before data lands
+    from ..data import suggest_design   # imported here so the design page works before data lands
     kinds = {k: v for k, v in state.get(KINDS, {}).items() if k in chosen}
     if base is not None:
         # The roles decide the heads: a head whose column is no longer a target goes, even though
@@ -576,7 +576,7 @@ def restore_dataset(state: State, name: str | None) -> str | None:
     if not name or state.get(DATASET) is not None or state.get("_restored_data") == name:
         return None
     state["_restored_data"] = name
-    from .data import BUILTIN, load_builtin
+    from ..data import BUILTIN, load_builtin
     if name not in BUILTIN:
         return f"the link names a dataset {name!r} that is not built in; pick one on the Data page."
     try:
