@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 from browser_support import ROOT, app_url, browser, goto, page, wait_idle  # noqa: F401  (fixtures)
 
-from builder.design.spec import from_url
+from builder.design.spec import from_url, parse_design, to_url
 
 SHOTS = ROOT / "docs" / "screenshots"
 RUN_TIMEOUT_MS = 120_000      # a cold worker imports TensorFlow first
@@ -132,6 +132,16 @@ def test_build_two_heads_on_the_canvas_then_train(page, app_url):  # noqa: F811
     assert [(h.name, h.branch_from) for h in d.heads] == [("output1", None), ("output2", "dense_1")]
     assert page.get_by_test_id("stException").count() == 0
 
+    # The keyboard: an arrow moves the selection, Enter goes to the inspector's first field.
+    node(page, "trunk/dense_1").click()
+    wait_idle(page)
+    page.locator(".cv").press("ArrowUp")
+    page.locator('.cv-node.sel[data-key="trunk/dense_2"]').wait_for()
+    wait_idle(page)
+    page.locator(".st-key-inspector").get_by_text("dense_2").first.wait_for()
+    page.locator(".cv").press("Enter")
+    assert page.evaluate("() => !!document.activeElement.closest('.st-key-inspector')")
+
     # Nothing cut off at either width, sidebar open; the screenshots for the README.
     node(page, "trunk/dense_1").click()
     wait_idle(page)
@@ -152,3 +162,37 @@ def test_build_two_heads_on_the_canvas_then_train(page, app_url):  # noqa: F811
     wait_idle(page)
     legend = page.locator('[data-testid="stPlotlyChart"]').first.locator(".legendtext").all_text_contents()
     assert "output1 train" in legend and "output2 train" in legend, legend
+
+
+INSIDE_VIEW_JS = """(nodes) => {
+  const view = nodes[0].closest('.cv-view').getBoundingClientRect();
+  return nodes.filter((n) => {
+    const r = n.getBoundingClientRect();
+    return r.left < view.left - 1 || r.right > view.right + 1 || r.top < view.top - 1 || r.bottom > view.bottom + 1;
+  }).length;
+}"""
+
+
+def test_sixty_layers_and_six_heads_fit_pan_and_zoom(page, app_url):  # noqa: F811
+    trunk = [{"type": "Dense", "id": f"d{i}", "units": 16, "activation": "relu"} for i in range(60)]
+    heads = [{"name": f"h{j}", "branch_from": f"d{10 * j + 9}", "layers": [{"type": "Dense", "id": f"h{j}_d", "units": 4}]}
+             for j in range(6)]
+    link = to_url(parse_design({"input": {"shape": [8]}, "trunk": trunk, "heads": heads}))
+    goto(page, app_url, "design", f"d={link}")
+    nodes = page.locator(".cv-node")
+    nodes.first.wait_for()
+    assert nodes.count() == 1 + 60 + 6 * 2
+    assert nodes.evaluate_all(INSIDE_VIEW_JS) > 0                # readable size: not all of it at once
+    page.get_by_role("button", name="Fit the whole model in view").click()
+    assert nodes.evaluate_all(INSIDE_VIEW_JS) == 0               # Fit shows every box
+    fitted = node(page, "trunk/d0").bounding_box()["width"]
+    page.get_by_role("button", name="Zoom in").click()
+    assert node(page, "trunk/d0").bounding_box()["width"] > fitted * 1.2
+    before = node(page, "trunk/d0").bounding_box()
+    view = page.locator(".cv-view").bounding_box()
+    page.mouse.move(view["x"] + view["width"] - 10, view["y"] + 30)     # pan: drag the empty background
+    page.mouse.down()
+    page.mouse.move(view["x"] + view["width"] - 110, view["y"] + 130, steps=5)
+    page.mouse.up()
+    after = node(page, "trunk/d0").bounding_box()
+    assert (round(after["x"] - before["x"]), round(after["y"] - before["y"])) == (-100, 100)

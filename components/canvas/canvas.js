@@ -185,7 +185,7 @@ function choose(view) {
 function fit(view, whole) {
   const d = view.data, vw = view.viewport.clientWidth || 600, vh = view.viewport.clientHeight || 500;
   const kw = (vw - 48) / (d.width + 40), kh = (vh - 32) / (d.height + 40);
-  view.k = whole ? Math.max(0.15, Math.min(1, kw, kh)) : Math.max(READABLE, Math.min(1, kw));
+  view.k = whole ? Math.max(0.04, Math.min(1, kw, kh)) : Math.max(READABLE, Math.min(1, kw));
   view.tx = Math.max(12, (vw - (d.width + 40) * view.k) / 2);
   view.ty = 16;
   view.fitted = d.width;
@@ -195,7 +195,7 @@ function fit(view, whole) {
 function zoom(view, factor, cx, cy) {
   const r = view.viewport.getBoundingClientRect();
   const x = cx === undefined ? r.width / 2 : cx - r.left, y = cy === undefined ? r.height / 2 : cy - r.top;
-  const k = Math.max(0.15, Math.min(2.5, view.k * factor));
+  const k = Math.max(0.04, Math.min(2.5, view.k * factor));
   view.tx = x - ((x - view.tx) * k) / view.k;
   view.ty = y - ((y - view.ty) * k) / view.k;
   view.k = k;
