@@ -147,8 +147,15 @@ def test_build_two_heads_on_the_canvas_then_train(page, app_url):  # noqa: F811
     wait_idle(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1024, 1440):
-        assert truncated(page, width) == [], f"cut-off text at {width} px"
+        assert truncated(page, width) == [], f"cut-off text at {width} px, a layer selected"
         page.screenshot(path=str(SHOTS / f"design_{width}.png"))
+    node(page, "output2/@out").click()                  # a head in the inspector: its loss, metrics...
+    wait_idle(page)
+    page.locator(".st-key-inspector").get_by_text("Branches from").wait_for()
+    page.locator('.cv-plus[data-chain="output2"][data-index="0"]').click()      # ...and the palette open
+    for width in (1024, 1440):
+        assert truncated(page, width) == [], f"cut-off text at {width} px, a head selected, the palette open"
+    page.get_by_role("button", name="Close the palette").click()
 
     # Train what was built.
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
