@@ -203,10 +203,26 @@ function zoom(view, factor, cx, cy) {
 }
 
 function wheel(view, e) {
+  if (e.ctrlKey || e.metaKey) {
+    e.preventDefault();
+    zoom(view, e.deltaY < 0 ? 1.1 : 1 / 1.1, e.clientX, e.clientY);
+    return;
+  }
+  // Like a scrolling box: the wheel pans the model while there is more of it that way, then scrolls the page.
+  const dx = e.shiftKey ? e.deltaY : e.deltaX, dy = e.shiftKey ? 0 : e.deltaY;
+  const tx = clamp(view.tx - dx, view.viewport.clientWidth, (view.data.width + 40) * view.k);
+  const ty = clamp(view.ty - dy, view.viewport.clientHeight, (view.data.height + 40) * view.k);
+  if (tx === view.tx && ty === view.ty) return;
   e.preventDefault();
-  if (e.ctrlKey || e.metaKey) zoom(view, e.deltaY < 0 ? 1.1 : 1 / 1.1, e.clientX, e.clientY);
-  else if (e.shiftKey) { view.tx -= e.deltaY; choose(view); }
-  else { view.tx -= e.deltaX; view.ty -= e.deltaY; choose(view); }
+  view.tx = tx;
+  view.ty = ty;
+  choose(view);
+}
+
+function clamp(offset, room, size) {
+  // The model's near edge may not leave the view's start, nor its far edge the view's end (when larger than it).
+  const low = Math.min(16, room - size - 16), high = Math.max(16, room - size - 16);
+  return Math.max(low, Math.min(high, offset));
 }
 
 function reveal(view, b) {
