@@ -88,7 +88,6 @@ function draw(view) {
     if (b.role === "input" || b.role === "trunk") items.push(forkButton(view, b));
   }
   for (const s of d.slots) items.push(plusButton(view, s));
-  if (d.selected && view.byKey.has(d.selected)) items.push(actionsFor(view, view.byKey.get(d.selected)));
   view.nodes.replaceChildren(...items);
   // Until the user pans or zooms, the view follows the model's width (after the browser sized the viewport).
   if (!view.chosen && view.fitted !== d.width) requestAnimationFrame(() => fit(view, false));
@@ -124,6 +123,7 @@ function nodeBox(view, b, isFirstOfHead) {
     style: `left:${b.x}px;top:${b.y}px;min-height:${b.h}px`,
   }, el("div", { class: "cv-title", text: title(b) }));
   b.lines.forEach((line) => node.appendChild(el("div", { class: "cv-line", text: line })));
+  if (view.data.selected === b.key && b.role !== "input") node.appendChild(actionsFor(view, b));
   if (isFirstOfHead) {
     node.appendChild(el("button", {
       type: "button", class: "cv-attach", "data-head": b.chain, style: `left:${b.w / 2 - 7}px;top:-8px`,
@@ -148,22 +148,32 @@ function plusButton(view, s) {
   return el("button", {
     type: "button", class: "cv-plus", text: "+", style: `left:${s.x + (view.data.boxes[0] || { w: 240 }).w / 2 - 11}px;top:${s.y - 11}px`,
     "data-chain": s.chain, "data-index": s.index,
-    "aria-label": `Insert a layer in ${where} at position ${s.index + 1}`,
+    "aria-label": `Insert a layer in ${where} at position ${s.index + 1}`, title: `insert a layer in ${where} here`,
     onclick: (e) => { e.stopPropagation(); openPalette(view, s, e.currentTarget); },
   });
 }
 
+const ICONS = {   // static, trusted markup: the two actions drawn on the selected box
+  duplicate: '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="5" y="5" width="9" height="9" rx="1.5"/><path d="M3 11V3.5A1.5 1.5 0 0 1 4.5 2H11"/></svg>',
+  delete: '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M3 4h10M6.5 4V2.5h3V4M4.5 4l.7 9.5h5.6l.7-9.5"/></svg>',
+};
+
 function actionsFor(view, b) {
-  const box = el("div", { class: "cv-actions", style: `left:${b.x}px;top:${b.y - 30}px` });
-  const act = (label, op, aria) => box.appendChild(el("button", {
-    type: "button", text: label, "aria-label": aria,
-    onclick: (e) => { e.stopPropagation(); view.send({ op, node: b.key }); },
-  }));
+  // Inside the box's top-right corner, so they never cover the "+" on the edge above it.
+  const box = el("div", { class: "cv-actions" });
+  const act = (op, aria) => {
+    const button = el("button", {
+      type: "button", "aria-label": aria, title: aria,
+      onclick: (e) => { e.stopPropagation(); view.send({ op, node: b.key }); },
+    });
+    button.innerHTML = ICONS[op];
+    box.appendChild(button);
+  };
   if (b.role === "trunk" || b.role === "branch") {
-    act("Duplicate", "duplicate", `Duplicate ${b.id}`);
-    act("Delete", "delete", `Delete ${b.id}`);
+    act("duplicate", `Duplicate ${b.id}`);
+    act("delete", `Delete ${b.id}`);
   } else if (b.role === "output") {
-    act("Delete head", "delete", `Delete head ${b.chain}`);
+    act("delete", `Delete head ${b.chain}`);
   }
   return box;
 }
