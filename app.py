@@ -13,7 +13,8 @@ import time
 
 import streamlit as st
 
-from builder.session import design as state
+from builder import session
+from builder.session import runs
 from pages import SHELL_FLAG    # pages run the shell around themselves when it is not set
 
 ss = st.session_state
@@ -23,11 +24,11 @@ WARM_DELAY_S = 2.0
 APP_NAME = "Multi-output model designer"
 st.set_page_config(page_title=APP_NAME, layout="wide")
 if not st.query_params.get(DESIGN_PARAM) and not st.query_params.get(DATA_PARAM):
-    state.start_session(ss)        # a first visit opens on penguins, ready to train
-state.ensure(ss)
+    session.start_session(ss)        # a first visit opens on penguins, ready to train
+session.ensure(ss)
 # A shared link or a browser refresh carries the design in the URL; restore it before any page draws.
-link_problems = [str(p) for p in state.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))]
-if data_problem := state.restore_dataset(ss, st.query_params.get(DATA_PARAM)):
+link_problems = [str(p) for p in session.restore_from_url(ss, st.query_params.get(DESIGN_PARAM))]
+if data_problem := session.restore_dataset(ss, st.query_params.get(DATA_PARAM)):
     link_problems.append(data_problem)
 
 nav = st.navigation([
@@ -43,12 +44,12 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown(f"### {APP_NAME}")
         st.caption("data → design → train → results → export")   # how it works, on the first page too
-        st.markdown(f"**Dataset:** {state.dataset_line(ss)}")
-        design = state.current(ss)
-        verdict = state.status_line(ss)
+        st.markdown(f"**Dataset:** {session.dataset_line(ss)}")
+        design = session.current(ss)
+        verdict = session.status_line(ss)
         st.markdown(f"**Design:** {design.name} — {':green' if verdict == 'valid' else ':red'}[{verdict}]")
-        st.markdown(f"**Total params:** {state.report(ss).total_params:,}")
-        training = state.training_line(ss)
+        st.markdown(f"**Total params:** {session.report(ss).total_params:,}")
+        training = runs.training_line(ss)
         if training:
             st.markdown(f"**Training:** {training}")
 
@@ -65,9 +66,9 @@ def warm_training() -> threading.Thread:
         # Wait for the first page to be drawn: on a small machine the worker's TensorFlow import
         # would otherwise compete with the browser for the CPU.  Nobody presses Train this soon.
         time.sleep(WARM_DELAY_S)
-        from builder.session import runs
+        import pages
 
-        runs.service()
+        pages.training_service()
 
     thread = threading.Thread(target=warm, name="warm-training", daemon=True)
     thread.start()
@@ -106,9 +107,9 @@ try:
 finally:
     ss.pop(SHELL_FLAG, None)
 # Keep the URL in step with the design, so a refresh or a shared link restores it exactly.
-if st.query_params.get(DESIGN_PARAM) != (link := state.url_text(ss)):
+if st.query_params.get(DESIGN_PARAM) != (link := session.url_text(ss)):
     st.query_params[DESIGN_PARAM] = link
-if (builtin := ss.get(state.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) != builtin:
+if (builtin := ss.get(session.BUILTIN_KEY)) and st.query_params.get(DATA_PARAM) != builtin:
     st.query_params[DATA_PARAM] = builtin     # uploads stay out of the URL: only built-ins can be reloaded
 elif not builtin and DATA_PARAM in st.query_params:
     del st.query_params[DATA_PARAM]

@@ -3,7 +3,7 @@
 Every canvas action also exists here as a button, for keyboard and
 screen-reader users.  Each widget shows a copy of a design value (``bind``
 sets it before drawing) and its callback makes one edit through
-``builder.session.design`` or ``builder.session.canvas``; a refused edit becomes a
+``builder.session`` or ``builder.session.canvas``; a refused edit becomes a
 message under ``FLASH``.
 """
 
@@ -13,8 +13,8 @@ import streamlit as st
 
 from builder.design.registry import REGISTRY, by_category
 from builder.design.spec import TensorInput
+from builder import session
 from builder.session import canvas
-from builder.session import design as state
 from builder.session.params import HEAD_PARAMS, Widget, from_widget, head_value, parse_shape, to_widget, widget_for
 from pages import attempt as attempt_or_flash
 from pages import bind
@@ -51,20 +51,20 @@ def draw_widget(spec: Widget, key: str, on_change, args: tuple) -> None:
 
 
 def on_param(key: str, where: str, layer_id: str, param) -> None:
-    attempt(lambda: state.set_param(ss, where, layer_id, param.name, from_widget(param, ss[key])))
+    attempt(lambda: session.set_param(ss, where, layer_id, param.name, from_widget(param, ss[key])))
 
 
 def on_head_param(key: str, head: str, param) -> None:
-    attempt(lambda: state.set_head_field(ss, head, param.name, from_widget(param, ss[key])))
+    attempt(lambda: session.set_head_field(ss, head, param.name, from_widget(param, ss[key])))
 
 
 def on_rename(key: str, head: str) -> None:
-    if attempt_or_flash(FLASH, state.rename_head, ss, head, ss[key]):
+    if attempt_or_flash(FLASH, session.rename_head, ss, head, ss[key]):
         canvas.select_node(ss, f"{ss[key].strip()}/{canvas.OUTPUT_KEY}")
 
 
 def on_input_shape() -> None:
-    attempt(lambda: state.set_input_shape(ss, parse_shape(ss["input.shape"], "input shape")))
+    attempt(lambda: session.set_input_shape(ss, parse_shape(ss["input.shape"], "input shape")))
 
 
 def insert_picker(chain: str, index: int, label: str) -> None:
@@ -84,7 +84,7 @@ def problems_of(report, node_id: str) -> None:
 
 def layer_inspector(where: str, layer, index: int, count: int, report) -> None:
     node = next((n for n in report.nodes if n.id == layer.id), None)
-    place = "the trunk" if where == state.TRUNK else f"head {where}"
+    place = "the trunk" if where == session.TRUNK else f"head {where}"
     st.markdown(f"**{layer.type}** `{layer.id}` in {place}")
     st.caption(REGISTRY[layer.type].description)
     if node is not None:
@@ -102,7 +102,7 @@ def layer_inspector(where: str, layer, index: int, count: int, report) -> None:
                   on_click=lambda: act(op="move", node=node_key, index=index + 1))
         st.button("Duplicate", key=f"dup.{layer.id}", on_click=lambda: act(op="duplicate", node=node_key))
         st.button("Delete", key=f"del.{layer.id}", on_click=lambda: act(op="delete", node=node_key))
-        if where == state.TRUNK:
+        if where == session.TRUNK:
             st.button("Add a head here", key=f"branch.{layer.id}", on_click=lambda: act(op="branch", node=node_key),
                       help="a new head that branches from this layer")
     insert_picker(where, index + 1, "Insert after this layer")
@@ -121,13 +121,13 @@ def head_inspector(design, head, report) -> None:
     bind(f"{base}.name", head.name)
     st.text_input("Name", key=f"{base}.name", on_change=on_rename, args=(f"{base}.name", head.name),
                   help="letters, digits and _; the loss is reported as <name>_loss")
-    choices = state.branch_choices(design)
+    choices = session.branch_choices(design)
     value = head.branch_from or ""
     if value not in choices:
         choices.append(value)      # a removed layer: keep it visible so its error can be fixed
     bind(f"{base}.branch", value)
     st.selectbox("Branches from", choices, key=f"{base}.branch", format_func=lambda c: c or "the end of the trunk",
-                 on_change=lambda: attempt(state.set_head_field, ss, head.name, "branch_from", ss[f"{base}.branch"]),
+                 on_change=lambda: attempt(session.set_head_field, ss, head.name, "branch_from", ss[f"{base}.branch"]),
                  help="the trunk layer whose output this head reads (or drag its attachment on the canvas)")
     for param in HEAD_PARAMS:
         key = f"{base}.{param.name}"
@@ -149,7 +149,7 @@ def input_inspector(design) -> None:
         st.markdown(f"{len(design.input.columns)} CSV columns ({names}). Change them on the Data page.")
     st.button("Add a head here", key="branch.input", on_click=lambda: act(op="branch", node="input"),
               help="a new head that reads the input directly")
-    insert_picker(state.TRUNK, 0, "Insert at the start of the trunk")
+    insert_picker(session.TRUNK, 0, "Insert at the start of the trunk")
 
 
 def inspector(design, report) -> None:
@@ -161,12 +161,12 @@ def inspector(design, report) -> None:
     elif node_id == canvas.OUTPUT_KEY:
         head_inspector(design, design.head(chain), report)
     elif chosen:
-        layers = design.trunk if chain == state.TRUNK else design.head(chain).layers
+        layers = design.trunk if chain == session.TRUNK else design.head(chain).layers
         index = next(i for i, layer in enumerate(layers) if layer.id == node_id)
         layer_inspector(chain, layers[index], index, len(layers), report)
     else:
         st.markdown("**Nothing selected**")
         st.caption("Click a box on the canvas (or Tab to it and use the arrow keys) to edit it here. "
                    "Press + on an edge to insert a layer, ↳ on a trunk layer to add a head.")
-        insert_picker(state.TRUNK, len(design.trunk), "Add to the end of the trunk")
-        st.button("Add head", key="head.add", icon=":material/add:", on_click=attempt, args=(state.add_head, ss))
+        insert_picker(session.TRUNK, len(design.trunk), "Add to the end of the trunk")
+        st.button("Add head", key="head.add", icon=":material/add:", on_click=attempt, args=(session.add_head, ss))

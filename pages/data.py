@@ -8,7 +8,8 @@ and leaves the current dataset as it was.
 
 import streamlit as st
 
-from builder.session import design as state
+from builder import session
+from builder.design.spec import HEAD_KINDS
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 
@@ -16,7 +17,7 @@ run_inside_shell()
 
 ss = st.session_state
 FLASH, NOTE = "_data_flash", "_data_note"
-KIND_CHOICES = ("auto", *state.TARGET_KINDS)
+KIND_CHOICES = ("auto", *HEAD_KINDS)
 COLUMN_WIDTHS = [2, 1.2, 0.8, 0.8, 3.5, 1.5, 1.5]    # the column table: header and rows line up
 
 
@@ -29,8 +30,8 @@ def attempt(action, *args) -> bool:
 def on_load_builtin() -> None:
     from builder.data import load_builtin
     name = ss["data.builtin"]
-    if attempt(lambda: state.set_dataset(ss, load_builtin(name))):
-        ss[state.BUILTIN_KEY] = name
+    if attempt(lambda: session.set_dataset(ss, load_builtin(name))):
+        ss[session.BUILTIN_KEY] = name
         ss[NOTE] = f"Loaded {name}."
 
 
@@ -39,23 +40,23 @@ def on_upload() -> None:
     uploaded = ss.get("data.upload")
     if uploaded is None:
         return
-    if attempt(lambda: state.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
-        ss[state.BUILTIN_KEY] = None
+    if attempt(lambda: session.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
+        ss[session.BUILTIN_KEY] = None
         ss[NOTE] = f"Read {uploaded.name}."
 
 
 def on_role(key: str, column: str) -> None:
-    attempt(state.set_role, ss, column, ss[key])
+    attempt(session.set_role, ss, column, ss[key])
 
 
 def on_kind(key: str, column: str) -> None:
-    attempt(state.set_kind, ss, column, None if ss[key] == "auto" else ss[key])
+    attempt(session.set_kind, ss, column, None if ss[key] == "auto" else ss[key])
 
 
 def on_apply() -> None:
-    before = state.current(ss)
-    if attempt(state.apply_roles, ss):
-        after = state.current(ss)
+    before = session.current(ss)
+    if attempt(session.apply_roles, ss):
+        after = session.current(ss)
         kept = "kept your trunk" if before.trunk and after.trunk == before.trunk else "gave it a starting trunk"
         heads = ", ".join(h.name for h in after.heads)
         ss[NOTE] = f"Applied: {len(after.heads)} head(s) ({heads}); {kept}. Open the Design page to edit it."
@@ -85,8 +86,8 @@ def table_view(dataset) -> None:
     st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]} columns)")
     st.dataframe(dataset.frame.head(50), width="stretch", height=220)
     st.markdown("**Columns**: what each one is, and what the model should do with it")
-    roles = state.column_roles(ss)
-    kinds = ss.get(state.KINDS, {})
+    roles = session.column_roles(ss)
+    kinds = ss.get(session.KINDS, {})
     header = st.columns(COLUMN_WIDTHS)
     for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
         col.caption(title)
@@ -99,7 +100,7 @@ def table_view(dataset) -> None:
         reason.caption(column.reason)
         key = f"role.{column.name}"
         bind(key, roles.get(column.name, column.role))
-        role.selectbox("role", state.ROLE_CHOICES, key=key, on_change=on_role, args=(key, column.name),
+        role.selectbox("role", session.ROLE_CHOICES, key=key, on_change=on_role, args=(key, column.name),
                        label_visibility="collapsed")
         if roles.get(column.name) == "target":
             key = f"kind.{column.name}"
@@ -107,7 +108,7 @@ def table_view(dataset) -> None:
             target_kind.selectbox("target kind", KIND_CHOICES, key=key, on_change=on_kind,
                                   args=(key, column.name), label_visibility="collapsed",
                                   help="auto: decided from the column; override it if the guess is wrong")
-    chosen = state.targets(ss)
+    chosen = session.targets(ss)
     st.button("Apply roles to the design", key="data.apply", type="primary", icon=":material/check:",
               disabled=not chosen, on_click=on_apply,
               help="creates or updates the input and one head per target; a trunk you built is kept")
@@ -121,12 +122,12 @@ def tensor_view(dataset) -> None:
         st.markdown(f"**Target** `{head}`: shape {tuple(y.shape)}")
     if dataset.template:
         st.button(f"Use the {dataset.template} design", key="data.apply", type="primary",
-                  on_click=attempt, args=(state.start_from, ss, state.SUGGESTION))
+                  on_click=attempt, args=(session.start_from, ss, session.SUGGESTION))
 
 
 # ----------------------------------------------------------- the page
 
-state.ensure(ss)
+session.ensure(ss)
 st.header("Data")
 for message in ss.pop(FLASH, []):
     st.error(message)
@@ -136,7 +137,7 @@ try:
     picker()
 except ImportError:
     st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
-dataset = ss.get(state.DATASET)
+dataset = ss.get(session.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from builder.design.templates import TEMPLATE_NAMES, describe
 from builder.report.script import design_json
+from builder import session
 from builder.session import canvas
-from builder.session import design as state
 from components.canvas import draw_canvas
 from components.inspector import FLASH, attempt, inspector
 from pages import run_inside_shell
@@ -28,26 +28,26 @@ def on_canvas_action() -> None:
 def on_upload() -> None:
     uploaded = ss.get("design.upload")
     if uploaded is not None:
-        attempt(state.load_json, ss, uploaded.getvalue())
+        attempt(session.load_json, ss, uploaded.getvalue())
 
 
 def toolbar() -> None:
-    choices = state.start_choices(ss)
+    choices = session.start_choices(ss)
     if ss.get("start.source") not in choices:
         ss["start.source"] = choices[0]
     start, go = st.columns([4, 1], vertical_alignment="bottom")
     start.selectbox("Start from", choices, key="start.source",
                     format_func=lambda c: c if c not in TEMPLATE_NAMES else f"{c} (template)",
                     help="a seed template, the data's suggestion, or an empty canvas; Undo brings back the old design")
-    go.button("Start", key="start.go", on_click=lambda: attempt(state.start_from, ss, ss["start.source"]))
+    go.button("Start", key="start.go", on_click=lambda: attempt(session.start_from, ss, ss["start.source"]))
     if ss.get("start.source") in TEMPLATE_NAMES:
         st.caption(describe(ss["start.source"]))
-    design = state.current(ss)
+    design = session.current(ss)
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.button("Undo", key="undo", icon=":material/undo:", disabled=not state.can_undo(ss),
-                  on_click=attempt, args=(state.undo, ss))
-        st.button("Redo", key="redo", icon=":material/redo:", disabled=not state.can_redo(ss),
-                  on_click=attempt, args=(state.redo, ss))
+        st.button("Undo", key="undo", icon=":material/undo:", disabled=not session.can_undo(ss),
+                  on_click=attempt, args=(session.undo, ss))
+        st.button("Redo", key="redo", icon=":material/redo:", disabled=not session.can_redo(ss),
+                  on_click=attempt, args=(session.redo, ss))
         st.download_button("Download JSON", design_json(design), file_name=f"{design.name}.json",
                            mime="application/json", key="design.download", on_click="ignore",
                            icon=":material/download:")
@@ -60,7 +60,7 @@ def toolbar() -> None:
 def summary(report) -> None:
     params, verdict = st.columns(2)
     params.metric("Total parameters", f"{report.total_params:,}")
-    verdict.metric("Design", state.status_line(ss))
+    verdict.metric("Design", session.status_line(ss))
     for p in report.problems:
         (st.error if p.severity == "error" else st.warning)(f"**{p.location}**: {p.message}")
     st.dataframe(report.table(), hide_index=True, width="stretch")
@@ -68,13 +68,13 @@ def summary(report) -> None:
 
 # ----------------------------------------------------------- the page
 
-state.ensure(ss)
+session.ensure(ss)
 on_canvas_action()        # an action put in the session by a test or a callback that has not run yet
 st.header("Design")
 for message in ss.pop(FLASH, []):
     st.error(message)
 toolbar()
-design, report = state.current(ss), state.report(ss)
+design, report = session.current(ss), session.report(ss)
 graph_col, inspector_col = st.columns([3, 2], gap="medium")
 with graph_col:
     draw_canvas(canvas.canvas_data(ss), on_canvas_action)

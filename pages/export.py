@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError
+from builder import DataError, DesignError, session
 from builder.report import script as export
 from builder.session import runs
-from builder.session import design as session
 from pages import run_inside_shell
 
 run_inside_shell()
+ss = st.session_state
 
 st.header("Export")
 st.caption("Take the model away: a Python script that trains it on your data, the trained model, "
            "the design file and the training history.")
 
-design = session.current(st.session_state)
-report = session.report(st.session_state)
-dataset = st.session_state.get("dataset")
+design = session.current(ss)
+report = session.report(ss)
+dataset = ss.get("dataset")
 
 if not report.ok:
     st.error("The design has errors, so its code would not run. Fix them on the Design page:\n\n"
@@ -47,7 +47,7 @@ elif dataset is not None:
         columns[1].error(str(e))
 
 st.subheader("Design and results")
-latest = runs.latest(st.session_state)
+latest = runs.latest(ss)
 columns = st.columns(3)
 columns[0].download_button("Download the design (JSON)", export.design_json(design),
                            file_name=f"{export.file_stem(design)}.json", mime="application/json",

@@ -2,23 +2,22 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError
+from builder import DataError, DesignError, session
+from builder.report import figures
 
-from builder.report import figures as plots
-
-from builder.report import metrics as results
+from builder.report import metrics
 
 from builder.session import runs
-from builder.session import design as session
 from builder.report.metrics import ClassificationResult
+import pages
 from pages import run_inside_shell
 
 run_inside_shell()
 
 st.header("Results")
-state = st.session_state
-runs.sync(state)
-finished = runs.history(state)
+ss = st.session_state
+runs.sync(ss)
+finished = runs.history(ss)
 
 
 def one_run(run) -> None:
@@ -26,7 +25,7 @@ def one_run(run) -> None:
     if run.state == "error":
         st.error(run.message or "This run failed before it finished.")
     try:
-        per_head = runs.test_results(run.design, run.result)
+        per_head = metrics.test_results(run.design, run.result)
     except (DesignError, DataError, ValueError) as e:
         st.error(f"These results cannot be scored: {e}")
         per_head = {}
@@ -39,15 +38,15 @@ def one_run(run) -> None:
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
         with tab:
             st.caption(f"{result.n} test samples with a target")
-            metrics = result.metrics()
-            for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
-                column.metric(label, results.format_metric(label, value))
+            values = result.metrics()
+            for column, (label, value) in zip(st.columns(len(values)), values.items()):
+                column.metric(label, metrics.format_metric(label, value))
             if isinstance(result, ClassificationResult):
                 left, right = st.columns([3, 2])
-                left.plotly_chart(plots.confusion_figure(result), key=f"confusion_{name}")
-                right.dataframe(results.per_class_rows(result), hide_index=True)
+                left.plotly_chart(figures.confusion_figure(result), key=f"confusion_{name}")
+                right.dataframe(metrics.per_class_rows(result), hide_index=True)
             else:
-                st.plotly_chart(plots.scatter_figure(result), key=f"scatter_{name}")
+                st.plotly_chart(figures.scatter_figure(result), key=f"scatter_{name}")
 
 
 def run_history(finished, run) -> None:
@@ -55,10 +54,10 @@ def run_history(finished, run) -> None:
     st.subheader("Run history")
     st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
     heads = [h.name for h in run.design.heads]
-    st.plotly_chart(plots.runs_figure(heads, [(r.label, plots.series_from_history(r.history)) for r in finished]),
+    st.plotly_chart(figures.runs_figure(heads, [(r.label, figures.series_from_history(r.history)) for r in finished]),
                     key="runs_figure")
     for before, after in zip(finished, finished[1:]):
-        changes = results.design_changes(before.design, after.design)
+        changes = metrics.design_changes(before.design, after.design)
         with st.expander(f"{before.label} -> {after.label}: {len(changes)} change(s)", expanded=after is run):
             st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
 
@@ -75,26 +74,26 @@ else:
 st.subheader("Does sharing help?")
 st.caption("Trains the current design, then each head alone with the same trunk architecture and the same "
            "budget, and compares their test metrics.")
-design = session.current(state)
-dataset = state.get("dataset")
-comparison = runs.sync(state, runs.SHARING)
+design = session.current(ss)
+dataset = ss.get("dataset")
+comparison = runs.sync(ss, runs.SHARING)
 busy = comparison is not None and comparison.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
-        runs.start_sharing(state, design, dataset)
+        runs.start_sharing(ss, pages.training_service(), design, dataset)
         st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
         st.error(str(e))
 if right.button("Stop the comparison", disabled=not busy, key="sharing_stop"):
-    runs.stop(state, runs.SHARING)
+    runs.stop(ss, runs.SHARING)
 if dataset is None:
     st.info("Pick a dataset on the Data page to run the comparison.")
 
 
 @st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
 def comparison_view():
-    live = runs.sync(state, runs.SHARING)
+    live = runs.sync(ss, runs.SHARING)
     if live is None:
         return
     if live.active:
@@ -103,7 +102,7 @@ def comparison_view():
     if live.state == "error":
         st.error(live.message or "The comparison failed.")
         return
-    table = runs.sharing_rows(live)
+    table = metrics.sharing_rows(live.design, live.result)
     if table:
         st.dataframe(table, hide_index=True)
     else:

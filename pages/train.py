@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError
-
+from builder import DataError, DesignError, session
 from builder.session import runs
-from builder.session import design as session
 from builder.design.spec import OPTIMIZERS
+import pages
+from builder.report import figures
 from pages import run_inside_shell
 
 run_inside_shell()
 
 st.header("Train")
-state = st.session_state
-design = session.current(state)
-report = session.report(state)
-dataset = state.get("dataset")
-live = runs.sync(state)
+ss = st.session_state
+design = session.current(ss)
+report = session.report(ss)
+dataset = ss.get("dataset")
+live = runs.sync(ss)
 active = live is not None and live.active
 
 # ------------------------------------------------------------ settings
@@ -46,10 +46,10 @@ with st.container(border=True):
                for i, h in enumerate(design.heads)}
 
 try:
-    edited = runs.with_training(design, settings, weights)
+    edited = session.with_training(design, settings, weights)
     if edited != design:
-        design = session.commit(state, edited)
-        report = session.report(state)
+        design = session.commit(ss, edited)
+        report = session.report(ss)
 except DesignError as e:
     st.error(str(e))
 
@@ -61,18 +61,18 @@ if dataset is None:
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
     try:
-        runs.start_run(state, design, dataset)
+        runs.start_run(ss, pages.training_service(), design, dataset)
         st.rerun()       # redraw with the live view polling
     except (DesignError, DataError) as e:
         st.error(str(e))
 if right.button("Stop", disabled=not active, key="train_stop"):
-    runs.stop(state)
+    runs.stop(ss)
 
 
 # ------------------------------------------------------------ live view
 @st.fragment(run_every=0.5 if active else None)
 def live_view():
-    current = runs.sync(state)
+    current = runs.sync(ss)
     if current is None:
         st.caption("Press Train to start. The curves update while it trains.")
         return
@@ -81,11 +81,11 @@ def live_view():
         st.error(current.message or "Training failed.")
     elif current.state == "stopped":
         st.info("Stopped: the weights and history trained so far are kept (see Results and Export).")
-    earlier = runs.earlier_runs(state, current)
+    earlier = runs.earlier_runs(ss, current)
     show_earlier = st.checkbox("Show earlier runs", value=True, key="train_show_earlier") if earlier else False
     st.caption("Loss per head and the weighted total, by epoch: solid lines training, dashed validation"
                + (", dotted earlier runs." if show_earlier else "."))
-    loss_figure, metric_figure = runs.live_figures(state, current, earlier if show_earlier else [])
+    loss_figure, metric_figure = figures.live_figures(ss, current, earlier if show_earlier else [])
     st.plotly_chart(loss_figure, key="train_loss_figure")
     if metric_figure is not None:
         st.caption("Each head's metrics, by epoch: solid training, dashed validation.")

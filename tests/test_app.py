@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from builder.session import runs
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
@@ -55,9 +57,11 @@ def test_sidebar_shows_dataset_design_state_and_params():
 
 def test_sidebar_shows_the_training_state_once_a_run_exists():
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["run"] = type("Run", (), {"status_text": lambda self: "epoch 3/10, 2 s left"})()
+    live = runs.LiveRun(["species"], epochs=10)
+    live.add({"type": "progress", "epoch": 3, "epochs": 10, "step": 1, "steps": 4, "eta": 2.0, "logs": {"loss": 1.0}})
+    at.session_state[runs.LIVE[runs.RUN]] = live
     at.run()
-    assert "Training:** epoch 3/10, 2 s left" in sidebar_text(at)
+    assert "Training:** epoch 3/10 · step 1/4 · 2 s left" in sidebar_text(at)
 
 
 def test_the_builtin_dataset_travels_in_the_url():

@@ -3,7 +3,7 @@
 import pytest
 
 from builder import analyse, parse_design, template
-from builder.session import design as state
+from builder import session
 from builder.design.layout import NODE_W, WRAP, layout, output_key
 from builder.design.templates import TEMPLATE_NAMES
 
@@ -72,11 +72,11 @@ def positions(drawn) -> dict:
 
 def test_positions_are_stable_under_an_unrelated_edit():
     ss: dict = {"design": parse_design(big_design(12, 3))}
-    before = positions(layout(state.report(ss)))
-    state.add_layer(ss, "h2", "Dense", units=64)                 # another head grows
-    state.set_param(ss, "h1", "h1_d", "units", 128)              # a head's own layer changes
-    state.set_param(ss, state.TRUNK, "d11", "activation", "tanh")  # the last trunk layer changes
-    after = positions(layout(state.report(ss)))
+    before = positions(layout(session.report(ss)))
+    session.add_layer(ss, "h2", "Dense", units=64)                 # another head grows
+    session.set_param(ss, "h1", "h1_d", "units", 128)              # a head's own layer changes
+    session.set_param(ss, session.TRUNK, "d11", "activation", "tanh")  # the last trunk layer changes
+    after = positions(layout(session.report(ss)))
     unrelated = [k for k in before if k.startswith(("input", "trunk/", "h0/"))]
     assert unrelated and all(after[k] == before[k] for k in unrelated)
     assert after["h1/h1_d"] == before["h1/h1_d"]

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from builder import template
 
-from builder.session import design as state
+from builder import session
 from builder.design.templates import TEMPLATE_NAMES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -93,7 +93,7 @@ def test_load_each_template(at, name):
     at.button(key="start.go").click().run()
     assert not at.exception
     assert design(at) == template(name)
-    assert metric(at, "Total parameters") == f"{state.report({'design': template(name)}).total_params:,}"
+    assert metric(at, "Total parameters") == f"{session.report({'design': template(name)}).total_params:,}"
     assert len(summary_rows(at)) == 1 + sum(1 for _ in template(name).all_layers()) + len(template(name).heads)
     assert len(boxes(at)) == len(summary_rows(at))
 
@@ -200,7 +200,7 @@ def test_a_damaged_url_shows_a_message(at):
     fresh.query_params["d"] = "not-a-design"
     fresh.run()
     assert not fresh.exception and fresh.error
-    assert fresh.session_state["design"] == state.scratch_design()
+    assert fresh.session_state["design"] == session.scratch_design()
 
 
 def test_a_link_with_repeated_ids_still_renders(at):

@@ -2,7 +2,7 @@
 
 The canvas component (``components/canvas``) sends one action at a time as
 its ``action`` state: ``{"op": ..., "nonce": ...}``.  ``apply_pending`` turns
-each new one into exactly one call of the edit functions in ``builder.session.design``,
+each new one into exactly one call of the edit functions in ``builder.session`` (``design`` and ``edits``),
 so every canvas action is one undo step and is checked by the spec like any
 other edit.  A test (or AppTest) can put an action into the same session key
 and get the same result without a browser.
@@ -21,7 +21,7 @@ from ..design.registry import REGISTRY, by_category
 from ..design.spec import head_location, trunk_location
 from ..design.validate import INPUT_ID
 from ..errors import DesignError, Problem
-from . import design as state
+from . import design, edits
 
 KEY = "canvas"              # the component's key: its state holds the last action it sent
 DONE = "_canvas_done"       # the nonce of the last action applied, so a rerun never repeats it
@@ -44,7 +44,7 @@ def parse_key(key: str) -> tuple[str, str | None]:
 
 
 def _layout(st: State) -> Layout:
-    return state.per_design(st, "_layout", lambda design: layout(state.report(st)))
+    return design.per_design(st, "_layout", lambda _: layout(design.report(st)))
 
 
 def selected_node(st: State) -> str | None:
@@ -58,7 +58,7 @@ def selected_node(st: State) -> str | None:
 def select_node(st: State, key: str | None) -> None:
     st[NODE] = key
     chain, node_id = parse_key(key) if key else (None, None)
-    state.select(st, chain if node_id not in (None, OUTPUT_KEY) else None, node_id)
+    design.select(st, chain if node_id not in (None, OUTPUT_KEY) else None, node_id)
 
 
 # ----------------------------------------------------------- drawing data
@@ -72,13 +72,13 @@ def canvas_data(st: State) -> dict:
     """Everything the component draws: boxes, edges, "+" slots, the palette and what it refuses where."""
     drawn = _layout(st)
     data = drawn.to_data()
-    data.update(selected=selected_node(st), undo=state.can_undo(st), redo=state.can_redo(st),
+    data.update(selected=selected_node(st), undo=design.can_undo(st), redo=design.can_redo(st),
                 palette=palette(), refused=_refusals(st, drawn))
     return data
 
 
 def _refusals(st: State, drawn: Layout) -> dict:
-    return state.per_design(st, "_refusals", lambda d: refusals({s.shape for s in drawn.slots}, state.report(st)))
+    return design.per_design(st, "_refusals", lambda d: refusals({s.shape for s in drawn.slots}, design.report(st)))
 
 
 def refusal(st: State, chain: str, index: int, type_name: str) -> str | None:
@@ -113,13 +113,23 @@ def apply_pending(st: State) -> dict | None:
 
 def apply_action(st: State, action: dict) -> None:
     """One canvas action, one edit (one undo step). Raises ``DesignError`` with the reason when refused."""
+    try:
+        _apply(st, action)
+    except DesignError:
+        raise
+    except (KeyError, TypeError, ValueError):        # a malformed action, never a traceback
+        raise DesignError([Problem("canvas", f"the canvas sent an action this page cannot read: {action!r}. "
+                                             "Reload the page and try again.")]) from None
+
+
+def _apply(st: State, action: dict) -> None:
     op = action.get("op")
     if op not in OPS:
         raise DesignError([Problem("canvas", f"unknown canvas action {op!r}. Expected one of: {', '.join(OPS)}.")])
     if op == "undo":
-        state.undo(st)
+        design.undo(st)
     elif op == "redo":
-        state.redo(st)
+        design.redo(st)
     elif op == "select":
         select_node(st, action.get("node") or None)
     elif op == "insert":
@@ -130,12 +140,12 @@ def apply_action(st: State, action: dict) -> None:
         rebranch(st, str(action.get("head")), action["node"])
     elif op == "move":
         chain, layer_id = _layer(action["node"])
-        state.move_layer_to(st, chain, layer_id, int(action.get("index", 0)))
+        edits.move_layer_to(st, chain, layer_id, int(action.get("index", 0)))
     elif op == "delete":
         delete(st, action["node"])
     elif op == "duplicate":
         chain, layer_id = _layer(action["node"])
-        select_node(st, f"{chain}/{state.duplicate_layer(st, chain, layer_id)}")
+        select_node(st, f"{chain}/{edits.duplicate_layer(st, chain, layer_id)}")
 
 
 def insert(st: State, chain: str, index: int, type_name: str) -> str:
@@ -146,7 +156,7 @@ def insert(st: State, chain: str, index: int, type_name: str) -> str:
     if reason:
         where = trunk_location(index, type_name) if chain == TRUNK else head_location(chain, index, type_name)
         raise DesignError([Problem(where, f"cannot go here: {reason}")])
-    layer_id = state.add_layer(st, chain, type_name, index)
+    layer_id = edits.add_layer(st, chain, type_name, index)
     select_node(st, f"{chain}/{layer_id}")
     return layer_id
 
@@ -156,7 +166,7 @@ def add_branch(st: State, node: str) -> str:
     chain, node_id = parse_key(node)
     if chain not in (INPUT_ID, TRUNK):
         raise DesignError([Problem("canvas", "a head can branch only from the input or a trunk layer.")])
-    head = state.add_head(st, branch_from=node_id or INPUT_ID)
+    head = edits.add_head(st, branch_from=node_id or INPUT_ID)
     select_node(st, f"{head}/{OUTPUT_KEY}")
     return head
 
@@ -166,7 +176,7 @@ def rebranch(st: State, head: str, node: str) -> None:
     chain, node_id = parse_key(node)
     if chain not in (INPUT_ID, TRUNK):
         raise DesignError([Problem(head_location(head), "drop the head's attachment on the input or a trunk layer.")])
-    state.set_head_field(st, head, "branch_from", node_id or INPUT_ID)
+    edits.set_head_field(st, head, "branch_from", node_id or INPUT_ID)
 
 
 def delete(st: State, node: str) -> None:
@@ -177,9 +187,9 @@ def delete(st: State, node: str) -> None:
                                             "Change its shape in the inspector instead.")])
     before = _above(st, node)
     if node_id == OUTPUT_KEY:
-        state.remove_head(st, chain)
+        edits.remove_head(st, chain)
     else:
-        state.delete_layer(st, chain, node_id)
+        edits.delete_layer(st, chain, node_id)
     select_node(st, before if before and any(b.key == before for b in _layout(st).boxes) else None)
 
 
