@@ -43,22 +43,22 @@ def parse_key(key: str) -> tuple[str, str | None]:
     return chain, node_id.split("#")[0]
 
 
-def _layout(st: State) -> Layout:
-    return design.per_design(st, "_layout", lambda _: layout(design.report(st)))
+def _layout(state: State) -> Layout:
+    return design.per_design(state, "_layout", lambda _: layout(design.report(state)))
 
 
-def selected_node(st: State) -> str | None:
+def selected_node(state: State) -> str | None:
     """The selected node's key, or None once that node is gone (after an undo, say)."""
-    key = st.get(NODE)
-    if key and any(box.key == key for box in _layout(st).boxes):
+    key = state.get(NODE)
+    if key and any(box.key == key for box in _layout(state).boxes):
         return key
     return None
 
 
-def select_node(st: State, key: str | None) -> None:
-    st[NODE] = key
+def select_node(state: State, key: str | None) -> None:
+    state[NODE] = key
     chain, node_id = parse_key(key) if key else (None, None)
-    design.select(st, chain if node_id not in (None, OUTPUT_KEY) else None, node_id)
+    design.select(state, chain if node_id not in (None, OUTPUT_KEY) else None, node_id)
 
 
 # ----------------------------------------------------------- drawing data
@@ -68,53 +68,53 @@ def palette() -> list[dict]:
     return [{"category": c, "types": [[t.name, t.description] for t in types]} for c, types in by_category().items()]
 
 
-def canvas_data(st: State) -> dict:
+def canvas_data(state: State) -> dict:
     """Everything the component draws: boxes, edges, "+" slots, the palette and what it refuses where."""
-    drawn = _layout(st)
+    drawn = _layout(state)
     data = drawn.to_data()
-    data.update(selected=selected_node(st), undo=design.can_undo(st), redo=design.can_redo(st),
-                palette=palette(), refused=_refusals(st, drawn))
+    data.update(selected=selected_node(state), undo=design.can_undo(state), redo=design.can_redo(state),
+                palette=palette(), refused=_refusals(state, drawn))
     return data
 
 
-def _refusals(st: State, drawn: Layout) -> dict:
-    return design.per_design(st, "_refusals", lambda d: refusals({s.shape for s in drawn.slots}, design.report(st)))
+def _refusals(state: State, drawn: Layout) -> dict:
+    return design.per_design(state, "_refusals", lambda d: refusals({s.shape for s in drawn.slots}, design.report(state)))
 
 
-def refusal(st: State, chain: str, index: int, type_name: str) -> str | None:
+def refusal(state: State, chain: str, index: int, type_name: str) -> str | None:
     """Why ``type_name`` cannot be inserted at ``chain``/``index``, or None when it can."""
-    drawn = _layout(st)
+    drawn = _layout(state)
     slot = next((s for s in drawn.slots if s.chain == chain and s.index == index), None)
     if slot is None:
         return None
-    return _refusals(st, drawn).get(slot.shape, {}).get(type_name)
+    return _refusals(state, drawn).get(slot.shape, {}).get(type_name)
 
 
 # ----------------------------------------------------------- actions
 
-def pending(st: State) -> dict | None:
+def pending(state: State) -> dict | None:
     """The component's latest action if it has not been applied yet."""
-    value = st.get(KEY)
+    value = state.get(KEY)
     action = value.get("action") if isinstance(value, dict) else None
-    if not isinstance(action, dict) or action.get("nonce") is None or action.get("nonce") == st.get(DONE):
+    if not isinstance(action, dict) or action.get("nonce") is None or action.get("nonce") == state.get(DONE):
         return None
     return action
 
 
-def apply_pending(st: State) -> dict | None:
+def apply_pending(state: State) -> dict | None:
     """Apply the latest action once; returns it (None when there was none). Raises ``DesignError``."""
-    action = pending(st)
+    action = pending(state)
     if action is None:
         return None
-    st[DONE] = action["nonce"]       # marked first: a refused action must not be retried on every rerun
-    apply_action(st, action)
+    state[DONE] = action["nonce"]       # marked first: a refused action must not be retried on every rerun
+    apply_action(state, action)
     return action
 
 
-def apply_action(st: State, action: dict) -> None:
+def apply_action(state: State, action: dict) -> None:
     """One canvas action, one edit (one undo step). Raises ``DesignError`` with the reason when refused."""
     try:
-        _apply(st, action)
+        _apply(state, action)
     except DesignError:
         raise
     except (KeyError, TypeError, ValueError):        # a malformed action, never a traceback
@@ -122,79 +122,79 @@ def apply_action(st: State, action: dict) -> None:
                                              "Reload the page and try again.")]) from None
 
 
-def _apply(st: State, action: dict) -> None:
+def _apply(state: State, action: dict) -> None:
     op = action.get("op")
     if op not in OPS:
         raise DesignError([Problem("canvas", f"unknown canvas action {op!r}. Expected one of: {', '.join(OPS)}.")])
     if op == "undo":
-        design.undo(st)
+        design.undo(state)
     elif op == "redo":
-        design.redo(st)
+        design.redo(state)
     elif op == "select":
-        select_node(st, action.get("node") or None)
+        select_node(state, action.get("node") or None)
     elif op == "insert":
-        insert(st, str(action.get("chain")), int(action.get("index", 0)), str(action.get("type")))
+        insert(state, str(action.get("chain")), int(action.get("index", 0)), str(action.get("type")))
     elif op == "branch":
-        add_branch(st, action["node"])
+        add_branch(state, action["node"])
     elif op == "rebranch":
-        rebranch(st, str(action.get("head")), action["node"])
+        rebranch(state, str(action.get("head")), action["node"])
     elif op == "move":
         chain, layer_id = _layer(action["node"])
-        edits.move_layer_to(st, chain, layer_id, int(action.get("index", 0)))
+        edits.move_layer_to(state, chain, layer_id, int(action.get("index", 0)))
     elif op == "delete":
-        delete(st, action["node"])
+        delete(state, action["node"])
     elif op == "duplicate":
         chain, layer_id = _layer(action["node"])
-        select_node(st, f"{chain}/{edits.duplicate_layer(st, chain, layer_id)}")
+        select_node(state, f"{chain}/{edits.duplicate_layer(state, chain, layer_id)}")
 
 
-def insert(st: State, chain: str, index: int, type_name: str) -> str:
+def insert(state: State, chain: str, index: int, type_name: str) -> str:
     """Insert a layer where a "+" was pressed, unless its shape rules refuse the shape arriving there."""
     if type_name not in REGISTRY:
         raise DesignError([Problem("canvas", f"unknown layer type {type_name!r}. Pick one from the palette.")])
-    reason = refusal(st, chain, index, type_name)
+    reason = refusal(state, chain, index, type_name)
     if reason:
         where = trunk_location(index, type_name) if chain == TRUNK else head_location(chain, index, type_name)
         raise DesignError([Problem(where, f"cannot go here: {reason}")])
-    layer_id = edits.add_layer(st, chain, type_name, index)
-    select_node(st, f"{chain}/{layer_id}")
+    layer_id = edits.add_layer(state, chain, type_name, index)
+    select_node(state, f"{chain}/{layer_id}")
     return layer_id
 
 
-def add_branch(st: State, node: str) -> str:
+def add_branch(state: State, node: str) -> str:
     """Add a head that branches from a trunk node (or the input); select its output."""
     chain, node_id = parse_key(node)
     if chain not in (INPUT_ID, TRUNK):
         raise DesignError([Problem("canvas", "a head can branch only from the input or a trunk layer.")])
-    head = edits.add_head(st, branch_from=node_id or INPUT_ID)
-    select_node(st, f"{head}/{OUTPUT_KEY}")
+    head = edits.add_head(state, branch_from=node_id or INPUT_ID)
+    select_node(state, f"{head}/{OUTPUT_KEY}")
     return head
 
 
-def rebranch(st: State, head: str, node: str) -> None:
+def rebranch(state: State, head: str, node: str) -> None:
     """Attach a head to another trunk node (dragging its attachment)."""
     chain, node_id = parse_key(node)
     if chain not in (INPUT_ID, TRUNK):
         raise DesignError([Problem(head_location(head), "drop the head's attachment on the input or a trunk layer.")])
-    edits.set_head_field(st, head, "branch_from", node_id or INPUT_ID)
+    edits.set_head_field(state, head, "branch_from", node_id or INPUT_ID)
 
 
-def delete(st: State, node: str) -> None:
+def delete(state: State, node: str) -> None:
     """Delete a layer, or a whole head when its output is deleted; select the node above it."""
     chain, node_id = parse_key(node)
     if chain == INPUT_ID:
         raise DesignError([Problem("input", "the input cannot be deleted: every model reads one. "
                                             "Change its shape in the inspector instead.")])
-    before = _above(st, node)
+    before = _above(state, node)
     if node_id == OUTPUT_KEY:
-        edits.remove_head(st, chain)
+        edits.remove_head(state, chain)
     else:
-        edits.delete_layer(st, chain, node_id)
-    select_node(st, before if before and any(b.key == before for b in _layout(st).boxes) else None)
+        edits.delete_layer(state, chain, node_id)
+    select_node(state, before if before and any(b.key == before for b in _layout(state).boxes) else None)
 
 
-def _above(st: State, node: str) -> str | None:
-    edges = _layout(st).edges
+def _above(state: State, node: str) -> str | None:
+    edges = _layout(state).edges
     return next((parent for parent, child in edges if child == node), None)
 
 
