@@ -13,22 +13,18 @@ Nodes are named by keys (see ``builder.design.layout``): ``"input"``,
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
-
 from ..design.layout import OUTPUT_KEY, TRUNK, Layout, layout, refusals
 from ..design.registry import REGISTRY, by_category
 from ..design.spec import head_location, trunk_location
 from ..design.validate import INPUT_ID
 from ..errors import DesignError, Problem
 from . import design, edits
+from .design import State
 
 KEY = "canvas"              # the component's key: its state holds the last action it sent
 DONE = "_canvas_done"       # the nonce of the last action applied, so a rerun never repeats it
 NODE = "canvas_node"        # the key of the selected node
 OPS = ("select", "insert", "branch", "rebranch", "move", "delete", "duplicate", "undo", "redo")
-
-State = MutableMapping[str, Any]
 
 
 # ----------------------------------------------------------- node keys
