@@ -11,6 +11,7 @@ from builder.session import canvas
 def ss() -> dict:
     state: dict = {}
     session.ensure(state)
+    canvas.apply_pending(state)            # the Design page has been drawn once in this session
     return state
 
 
@@ -84,3 +85,12 @@ def test_a_malformed_action_is_refused_in_words(ss):
         act(ss, 1, op="move", node="trunk/x", index="first")
     with pytest.raises(DesignError, match="unknown canvas action"):
         act(ss, 2, op="explode")
+
+
+def test_an_action_from_before_a_server_restart_is_not_replayed():
+    fresh: dict = {}                        # a new session; the browser still holds its last action
+    session.ensure(fresh)
+    fresh[canvas.KEY] = {"action": {"op": "insert", "chain": "trunk", "index": 0, "type": "Dense", "nonce": "old"}}
+    assert canvas.apply_pending(fresh) is None and session.current(fresh).trunk == []
+    act(fresh, "new", op="insert", chain="trunk", index=0, type="Dense")
+    assert [x.id for x in session.current(fresh).trunk] == ["dense_1"]

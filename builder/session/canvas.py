@@ -24,6 +24,7 @@ from .design import State
 KEY = "canvas"              # the component's key: its state holds the last action it sent
 DONE = "_canvas_done"       # the nonce of the last action applied, so a rerun never repeats it
 NODE = "canvas_node"        # the key of the selected node
+SEEN = "_canvas_seen"       # this session has looked for actions before
 OPS = ("select", "insert", "branch", "rebranch", "move", "delete", "duplicate", "undo", "redo")
 
 
@@ -98,9 +99,18 @@ def pending(state: State) -> dict | None:
 
 
 def apply_pending(state: State) -> dict | None:
-    """Apply the latest action once; returns it (None when there was none). Raises ``DesignError``."""
+    """Apply the latest action once; returns it (None when there was none). Raises ``DesignError``.
+
+    An action already there the first time a session looks was sent to an earlier session: after a
+    server restart the browser hands its component state to the new one, and replaying that action
+    would insert or delete a second time.  It is marked done instead.
+    """
     action = pending(state)
-    if action is None:
+    first_look = SEEN not in state
+    state[SEEN] = True
+    if action is None or first_look:
+        if action is not None:
+            state[DONE] = action["nonce"]
         return None
     state[DONE] = action["nonce"]       # marked first: a refused action must not be retried on every rerun
     apply_action(state, action)
