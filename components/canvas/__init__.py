@@ -3,7 +3,7 @@
 ``draw_canvas`` mounts it with the data ``builder.session.canvas.canvas_data``
 returns; the component answers with one action at a time in its ``action``
 state, which ``builder.session.canvas.apply_pending`` applies as one undoable
-edit.  CSS and JavaScript are read from this folder and inlined: nothing is
+edit.  CSS and JavaScript (``canvas.js`` then ``palette.js``) are read from this folder and inlined: nothing is
 built with Node and nothing is fetched from the internet.
 """
 
@@ -28,7 +28,7 @@ WORKSPACE_CSS = """<style>
 _component = st.components.v2.component(
     "builder_canvas",
     css=(HERE / "canvas.css").read_text(encoding="utf-8"),
-    js=(HERE / "canvas.js").read_text(encoding="utf-8"),
+    js="\n".join((HERE / name).read_text(encoding="utf-8") for name in ("canvas.js", "palette.js")),
 )
 
 
