@@ -9,7 +9,7 @@ node's registry-generated widgets and a button for every canvas action.
 import streamlit as st
 
 from builder.design.templates import TEMPLATE_NAMES, describe
-from builder.report.script import design_json
+from builder.report.files import design_json
 from builder import session
 from builder.session import canvas
 from components.canvas import draw_canvas
