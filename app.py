@@ -40,7 +40,8 @@ def allow_long_links() -> bool:
     return True
 
 
-st.set_page_config(page_title="Multi-output model designer", layout="wide")
+APP_NAME = "Multi-output model designer"
+st.set_page_config(page_title=APP_NAME, layout="wide")
 allow_long_links()
 query = st.query_params
 first_visit = not (query.get(link.DESIGN) or query.get(link.DESIGN_KEY) or query.get(DATA_PARAM))
@@ -63,6 +64,8 @@ nav = st.navigation([
 
 def sidebar() -> None:
     with st.sidebar:
+        st.markdown(f"### {APP_NAME}")
+        st.caption("data → design → train → results → export")   # how it works, on the first page too
         st.markdown(f"**Dataset:** {session.dataset_line(ss)}")
         design = session.current(ss)
         verdict = session.status_line(ss)

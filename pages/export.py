@@ -45,21 +45,9 @@ elif dataset is not None:
                                    file_name=data_name, key="download_data", width="stretch")
     except DataError as e:
         columns[1].error(str(e))
-st.code(code, language="python", line_numbers=True)
-
-st.subheader("Use the trained model")
-model_file = f"{files.file_stem(design)}.keras"
-st.write(f"The model file (`{model_file}`, below) takes one row of raw values keyed by the CSV's own column "
-         "names and returns one array per head, in this order:")
-st.markdown("\n".join(f"- {line}" for line in snippet.output_meanings(design)))
-renamed = files.renamed_inputs(design)
-if renamed:
-    st.write("Keras does not allow these column names as input names, so the model uses these instead:")
-    st.table({"column": list(renamed), "model input": list(renamed.values())})
-st.code(snippet.predict_snippet(design, model_file, snippet.example_row(design, dataset if fits else None)),
-        language="python")
 
 st.subheader("Design and results")
+model_file = f"{files.file_stem(design)}.keras"
 latest = runs.latest(ss)
 columns = st.columns(3)
 columns[0].download_button("Download the design (JSON)", files.design_json(design),
@@ -77,3 +65,18 @@ if latest is not None and latest.history:
                                key="download_history", width="stretch")
 else:
     columns[2].info("Train first: the loss history of the latest run appears here.")
+
+# The code below the downloads: long reads, not the first thing a visitor needs.
+st.subheader("Use the trained model")
+st.write(f"The model file (`{model_file}`, above) takes one row of raw values keyed by the CSV's own column "
+         "names and returns one array per head, in this order:")
+st.markdown("\n".join(f"- {line}" for line in snippet.output_meanings(design)))
+renamed = files.renamed_inputs(design)
+if renamed:
+    st.write("Keras does not allow these column names as input names, so the model uses these instead:")
+    st.table({"column": list(renamed), "model input": list(renamed.values())})
+st.code(snippet.predict_snippet(design, model_file, snippet.example_row(design, dataset if fits else None)),
+        language="python")
+
+st.subheader("The training script")
+st.code(code, language="python", line_numbers=True)

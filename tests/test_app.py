@@ -27,6 +27,12 @@ def test_every_page_renders_without_exception():
         assert at.header, f"{page} drew no header"
 
 
+def test_the_first_page_names_the_app_and_says_how_it_works():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "Multi-output model designer" in sidebar_text(at)
+    assert any(c.value == "data → design → train → results → export" for c in at.sidebar.caption)
+
+
 def test_a_first_visit_opens_on_penguins_with_its_suggested_design():
     at = AppTest.from_file(APP, default_timeout=30).run()
     design = at.session_state["design"]
@@ -40,7 +46,9 @@ def test_sidebar_shows_dataset_design_state_and_params():
     text = sidebar_text(at)
     assert "Dataset:** penguins (344 rows)" in text and "valid" in text and "Total params:** 3,077" in text
     at.switch_page("pages/design.py").run()
-    at.button(key="add.Conv2D").click().run()
+    at.session_state["canvas"] = {"action": {"op": "select", "node": "species/@out", "nonce": 1}}   # a canvas click
+    at.run()
+    at.number_input(key="head.species.units").set_value(5).run()     # 3 species, 5 outputs
     assert ":red[1 error]" in sidebar_text(at)
 
 

@@ -71,7 +71,10 @@ def test_apply_keeps_the_trunk_built_on_the_design_page(at):
     load(at, "penguins")
     at.button(key="data.apply").click().run()
     at.switch_page("pages/design.py").run()
-    at.button(key="add.Dropout").click().run()
+    at.session_state["canvas"] = {"action": {"op": "insert", "chain": "trunk", "index": 0, "type": "Dropout",
+                                             "nonce": 1}}           # a layer inserted on the canvas
+    at.run()
+    assert at.session_state["design"].trunk[0].type == "Dropout"
     trunk = at.session_state["design"].trunk
     at.switch_page("pages/data.py").run()
     at.selectbox(key="role.species").set_value("ignore").run()

@@ -30,7 +30,8 @@ def test_before_training_offers_script_data_and_design_and_says_train_first():
     design = template("seed-multi-regression")
     at = _page({"design": design, "dataset": load_builtin("seed-multi-regression", rows=20)})
     assert not at.exception
-    assert "model = keras.Model(" in at.code[0].value and "def main(" in at.code[0].value
+    script = next(c.value for c in at.code if "def main(" in c.value)          # the training script, last
+    assert "model = keras.Model(" in script
     labels = set(_downloads(at))
     assert {"Download the script", "Download the data (seed-multi-regression.npz)",
             "Download the design (JSON)"} <= labels
@@ -66,6 +67,19 @@ def test_a_dataset_that_does_not_fit_the_design_is_not_offered():
     assert not at.exception
     assert not any(label.startswith("Download the data") for label in _downloads(at))
     assert any("does not fit" in i.value for i in at.info)
+
+
+def _in_page_order(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _in_page_order(child)
+
+
+def test_the_downloads_come_before_the_code():
+    at = _page({"design": template("seed-multi-regression"), "dataset": load_builtin("seed-multi-regression", rows=20)})
+    kinds = [element.type for element in _in_page_order(at.main)]
+    assert "code" in kinds and kinds.count("download_button") >= 3
+    assert max(i for i, kind in enumerate(kinds) if kind == "download_button") < kinds.index("code")
 
 
 def test_shows_how_to_call_the_model_and_each_heads_class_order():
