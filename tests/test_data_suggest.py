@@ -61,7 +61,7 @@ def test_default_sizes():
 def test_unknown_builtin_and_bad_rows():
     with pytest.raises(DataError, match=r"no built-in dataset named 'iris'\. Choose one of: penguins, "):
         load_builtin("iris")
-    with pytest.raises(DataError, match=r"rows must be at least 1\. Received: rows=0"):
+    with pytest.raises(DataError, match=r"rows must be between 1 and 100,000\. Received: rows=0\."):
         load_builtin("penguins", rows=0)
 
 
