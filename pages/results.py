@@ -3,11 +3,11 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
-from builder.report import figures
+from builder.report import comparison, figures
 
 from builder.report import metrics
 
-from builder.session import runs
+from builder.session import multitask, runs
 from builder.report.metrics import ClassificationResult
 from pages import run_inside_shell
 
@@ -72,15 +72,27 @@ else:
 # ------------------------------------------------------------- sharing
 st.subheader("Does sharing help?")
 st.caption("Trains the current design, then each head alone with the same trunk architecture and the same "
-           "budget, and compares their test metrics.")
+           "budget, each with several seeds, and compares their test metrics (mean ± spread over seeds).")
 design = session.current(ss)
 dataset = ss.get("dataset")
+c = st.columns(2)
+budget = {"compare_seeds": int(c[0].number_input("Seeds per model", 1, 10, design.training.compare_seeds,
+                                                 key="sharing_seeds")),
+          "compare_epochs": int(c[1].number_input("Epochs per training", 1, 10_000, design.training.compare_epochs,
+                                                  key="sharing_epochs"))}
+try:
+    design = session.commit(ss, multitask.with_settings(design, budget, {}))
+except DesignError as e:
+    st.error(str(e))
+last = finished[-1].result if finished else None
+st.info("Cost: " + comparison.cost(design, design.training, comparison.seconds_per_epoch(last)))
 comparison = runs.sync(ss, runs.SHARING)
 busy = comparison is not None and comparison.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
         runs.start_sharing(ss, design, dataset)
+        ss["sharing_label"] = comparison.label(dataset.name, design)
         st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
         st.error(str(e))
@@ -101,8 +113,10 @@ def comparison_view():
     if live.state == "error":
         st.error(live.message or "The comparison failed.")
         return
-    table = runs.sharing_rows(live)
+    table = comparison.live_rows(live)
     if table:
+        st.caption(f"Ran on {ss.get('sharing_label', 'an earlier design')}. A verdict names a winner only when "
+                   "the ranges mean ± spread do not overlap.")
         st.dataframe(table, hide_index=True)
     else:
         st.info("The comparison was stopped before every head had trained alone.")

@@ -89,14 +89,17 @@ def test_with_training_saves_settings_and_weights_and_checks_bounds():
 
 
 def test_sharing_rows_compare_multi_and_single_task(monkeypatch):
+    from builder.report import comparison
+
     monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
     state = {}
     runs.start_sharing(state, DESIGN, dataset=object())
     live = runs.sync(state, runs.SHARING)
-    rows = runs.sharing_rows(live)
+    assert live.epochs == DESIGN.training.compare_epochs      # the comparison's own epoch setting
+    rows = comparison.live_rows(live)
     assert {r["head"] for r in rows} == set(HEADS)
     mae = next(r for r in rows if r["head"] == "output1" and r["metric"] == "MAE")
-    assert mae["multi-task"] == "0" and mae["better"] == "multi-task"
+    assert mae["multi-task"] == "0 ± 0" and mae["verdict"] == "no clear difference (one seed cannot tell)"
     assert runs.history(state) == []       # comparisons are not part of the run history
 
 

@@ -18,6 +18,7 @@ import math
 from typing import Mapping, Sequence
 
 from ..model.codegen import compile_code, model_code
+from . import multitask_script
 from ..data.writer import NPZ_INPUT_KEY, dataset_bytes
 from ..design.spec import Design, Head, TableInput, head_kind
 
@@ -57,6 +58,7 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         "",
         *_target_code(),
         "",
+        *multitask_script.helper_code(design),     # issue 13: class weights, loss balancing
         *_main_code(design),
     ]
     return "\n".join(lines) + "\n"
@@ -244,6 +246,7 @@ def _main_code(design: Design) -> list[str]:
         "    train, validation = order[:len(order) - n_validation], order[len(order) - n_validation:]",
         *(["    fit_preprocessing(x, train)"] if table else []),
         "    callbacks = []",
+        *multitask_script.main_lines(design),
         "    if EARLY_STOPPING_PATIENCE and n_validation:",
         "        callbacks.append(keras.callbacks.EarlyStopping(patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))",
         "    history = model.fit(batches(x, y, weights, train, args.batch_size, shuffle=True), epochs=args.epochs,",

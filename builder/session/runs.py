@@ -47,6 +47,10 @@ class LiveRun:
     result: Any = None                # the engine's RunResult: test predictions, model path, history
     phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
     recorded: int | None = None       # its number in the session's run history, once appended
+    # issue 13: "balancing" and "interference" events, in order; a comparison's place among its trainings
+    multitask: list = field(default_factory=list)
+    phase_index: int = 0
+    phases: int = 1
 
     @property
     def active(self) -> bool:
@@ -77,6 +81,8 @@ class LiveRun:
             self._points(event, x=float(self.epoch), validation=True, values=values)
             for key, value in values.items():
                 self.history.setdefault(key, []).append(value)
+        elif kind in ("balancing", "interference"):     # issue 13
+            self.multitask.append(dict(event))
         elif kind in DONE_STATES:
             self.state = kind
             self.message = str(event.get("message") or "")
@@ -89,6 +95,7 @@ class LiveRun:
             if event["phase"] != self.phase:
                 self.series, self.history = {}, {}     # each training of a comparison gets fresh curves
             self.phase = event["phase"]
+            self.phase_index, self.phases = int(event.get("phase_index", 0)), max(1, int(event.get("phases", 1)))
         for name in ("step", "steps"):
             if isinstance(event.get(name), (int, float)):
                 setattr(self, name, int(event[name]))
@@ -122,7 +129,8 @@ class LiveRun:
             return 1.0
         if not self.epochs:
             return 0.0
-        return max(0.0, min(1.0, self._fractional_epoch() / self.epochs))
+        within = self._fractional_epoch() / self.epochs     # a comparison: all of its trainings, not one
+        return max(0.0, min(1.0, (self.phase_index + min(within, 1.0)) / self.phases))
 
     def progress_text(self) -> str:
         """``epoch 2/10 · step 5/9 · 12 s left``, or what the run is waiting for or how it ended."""
@@ -352,22 +360,6 @@ def test_results(design: Design, result: Any) -> dict:
     return evaluate(design, targets, predictions, getattr(result, "test_weights", None) or None)
 
 
-def sharing_rows(live: LiveRun) -> list[dict]:
-    """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
-    from ..report.metrics import evaluate, format_metric, sharing_table
-
-    result = live.result
-    sharing = getattr(result, "sharing", None) or {}
-    if not sharing.get("single") or live.design is None:
-        return []
-    targets, weights = result.test_targets, getattr(result, "test_weights", None) or None
-    multi = evaluate(live.design, targets, sharing["multi"], weights)
-    single = evaluate(live.design, targets, sharing["single"], weights)
-    return [{**row, "multi-task": format_metric(row["metric"], row["multi-task"]),
-             "single-task": format_metric(row["metric"], row["single-task"])}
-            for row in sharing_table(multi, single)]
-
-
 # ----------------------------------------------------------- the engine
 
 _service = None
@@ -397,10 +389,14 @@ def start_run(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
 
 
 def start_sharing(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
-    """Submit a "does sharing help?" comparison: the design, then each head alone, same budget."""
+    """Submit a "does sharing help?" comparison: the design and each head alone, with k seeds each.
+
+    It has its own epoch setting (``training.compare_epochs``), not the design's.
+    """
     _check_dataset(dataset)
-    handle = service().submit(design, dataset, kind="sharing")
-    return begin(state, SHARING, handle, design, design.training.epochs)
+    training = design.training.model_copy(update={"epochs": design.training.compare_epochs})
+    handle = service().submit(design, dataset, training=training, kind="sharing")
+    return begin(state, SHARING, handle, design, training.epochs)
 
 
 def _check_dataset(dataset: Any) -> None:

@@ -27,6 +27,7 @@ import numpy as np
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
+from . import multitask
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -329,6 +330,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
     gc.collect()
     keras.utils.set_random_seed(training.seed)
+    prepared = multitask.with_class_weights(design, prepared)     # issue 13: per-head class weights
     if strategy is not None:
         # Collective ops inside Keras' multi-step while loop fail to run ("You must feed a value
         # for placeholder tensor ... while/cond/Placeholder"); distributed runs go one step per call.
@@ -349,6 +351,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
     callbacks = [live]
+    if strategy is None:     # issue 13: loss balancing and the interference meter (single-device runs)
+        callbacks += multitask.callbacks(model, design, training, prepared, steps, emit, run_id, extra)
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
