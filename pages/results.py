@@ -37,8 +37,8 @@ def one_run(run) -> None:
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
         with tab:
             st.caption(f"{result.n} test samples with a target")
-            metrics = result.metrics()
-            for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
+            values = result.metrics()
+            for column, (label, value) in zip(st.columns(len(values)), values.items()):
                 column.metric(label, metrics.format_metric(label, value))
             if isinstance(result, ClassificationResult):
                 left, right = st.columns([3, 2])
@@ -86,8 +86,8 @@ except DesignError as e:
     st.error(str(e))
 last = finished[-1].result if finished else None
 st.info("Cost: " + comparison.cost(design, design.training, comparison.seconds_per_epoch(last)))
-comparison = runs.sync(ss, runs.SHARING)
-busy = comparison is not None and comparison.active
+sharing_live = runs.sync(ss, runs.SHARING)
+busy = sharing_live is not None and sharing_live.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
@@ -102,7 +102,7 @@ if dataset is None:
     st.info("Pick a dataset on the Data page to run the comparison.")
 
 
-@st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
+@st.fragment(run_every=0.5 if sharing_live is not None and sharing_live.active else None)
 def comparison_view():
     live = runs.sync(ss, runs.SHARING)
     if live is None:

@@ -40,7 +40,7 @@ def dwa_weights(previous: list[float], before: list[float], temperature: float =
 
     Example:
         >>> [round(w, 3) for w in dwa_weights([1.0, 1.0], [2.0, 1.0])]
-        [0.755, 1.245]
+        [0.876, 1.124]
     """
     k = len(previous)
     if not before or any(not math.isfinite(v) or v <= 0 for v in [*previous, *before]):

@@ -30,12 +30,12 @@ def balanced_weights(classes: np.ndarray, present: np.ndarray | None = None) -> 
 
     Example:
         >>> balanced_weights(np.array([0, 0, 0, 1]))
-        {0: 0.6667, 1: 2.0}
+        {0: 0.6666666666666666, 1: 2.0}
     """
     classes = classes if present is None else classes[present]
     values, counts = np.unique(classes, return_counts=True)
     n, k = counts.sum(), len(values)
-    return {int(v): round(float(n / (k * c)), 4) for v, c in zip(values, counts)}
+    return {int(v): float(n / (k * c)) for v, c in zip(values, counts)}
 
 
 def head_weights(design: Design, split) -> dict[str, dict[int, float]]:

@@ -442,43 +442,6 @@ def single_head_design(design: Design, head_name: str) -> Design:
     return design.model_copy(update={"heads": [design.head(head_name)]})
 
 
-def compare_sharing(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
-                    run_id: str = "sharing", model_path: str | None = None) -> dict:
-    """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
-
-    The last event's ``sharing`` is ``{"multi": {head: predictions}, "single": {head: predictions}}``;
-    ``test_targets`` holds what each head should have predicted.
-    """
-    training = training or design.training
-    prepared = prepare_data(design, data, training)
-    phases = ["multi-task"] + [f"head {h.name!r} alone" for h in design.heads]
-    emit(event("started", run_id, epochs=training.epochs, phases=phases, rows=_rows(prepared.train)))
-    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id,
-                               extra={"phase": phases[0], "phase_index": 0, "phases": len(phases)})
-    common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs)
-    if outcome.diverged:
-        return event("error", run_id, message=outcome.diverged, diverged=True, **common)
-    if model_path:
-        model.save(model_path)
-    multi = predict_test(model, design, prepared, training.batch_size)
-    single: dict[str, np.ndarray] = {}
-    single_history: dict[str, dict] = {}
-    for i, head in enumerate(design.heads, start=1):
-        if outcome.stopped:
-            break
-        alone = single_head_design(design, head.name)
-        model, outcome = fit_model(alone, prepared_for(alone, prepared), training, emit, should_stop, run_id,
-                                   extra={"phase": phases[i], "phase_index": i, "phases": len(phases)})
-        if outcome.diverged:
-            return event("error", run_id, message=f"trained alone, {outcome.diverged}", diverged=True, **common)
-        single[head.name] = predict_test(model, alone, prepared, training.batch_size)[head.name]
-        single_history[head.name] = outcome.history
-    del model
-    kind = "stopped" if outcome.stopped else "finished"
-    return event(kind, run_id, model_path=model_path, test_predictions=multi, **_test_split(prepared),
-                 sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
-
-
 def prepared_for(design: Design, prepared):
     """The same splits with only the targets of ``design``'s heads (inputs are shared, not copied)."""
     names = [h.name for h in design.heads]

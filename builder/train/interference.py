@@ -40,7 +40,7 @@ def reading(cosine: dict[str, float], share: dict[str, float]) -> str:
     """One sentence for the user about the latest meter values.
 
     Example:
-        >>> reading({"price|category": -0.4}, {"price": 0.5, "category": 0.5})
+        >>> reading({"price|category": -0.4}, {"price": 0.6, "category": 0.4})
         "'price' and 'category' pull the shared layers in opposite directions (cosine -0.40): try branching 'category' earlier."
     """
     if not cosine:
