@@ -133,14 +133,11 @@ for message in ss.pop(FLASH, []):
     st.error(message)
 if note := ss.pop(NOTE, None):
     st.success(note)
-try:
-    picker()
-except ImportError:
-    st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
+picker()
 dataset = ss.get(session.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)
-    for warning in getattr(dataset, "warnings", []):      # what the reader fixed or guessed
+    for warning in dataset.warnings:      # what the reader fixed or guessed
         st.warning(warning)
     (tensor_view if dataset.kind == "tensor" else table_view)(dataset)

@@ -9,6 +9,7 @@ from builder.report import metrics
 
 from builder.session import multitask, runs
 from builder.report.metrics import ClassificationResult
+import pages
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -24,7 +25,7 @@ def one_run(run) -> None:
     if run.state == "error":
         st.error(run.message or "This run failed before it finished.")
     try:
-        per_head = runs.test_results(run.design, run.result)
+        per_head = metrics.test_results(run.design, run.result)
     except (DesignError, DataError, ValueError) as e:
         st.error(f"These results cannot be scored: {e}")
         per_head = {}
@@ -91,7 +92,7 @@ busy = sharing_live is not None and sharing_live.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
-        runs.start_sharing(ss, design, dataset)
+        runs.start_sharing(ss, pages.training_service(), design, dataset)
         ss["sharing_label"] = comparison.label(dataset.name, design)
         st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
@@ -113,7 +114,7 @@ def comparison_view():
     if live.state == "error":
         st.error(live.message or "The comparison failed.")
         return
-    table = comparison.live_rows(live)
+    table = comparison.rows_for(live.design, live.result)
     if table:
         st.caption(f"Ran on {ss.get('sharing_label', 'an earlier design')}. A verdict names a winner only when "
                    "the ranges mean ± spread do not overlap.")

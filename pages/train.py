@@ -4,8 +4,9 @@ import streamlit as st
 
 from builder import DataError, DesignError, session
 from builder.session import multitask, runs
-from builder.report import multitask_figures
-from builder.design.spec import OPTIMIZERS
+from builder.design.spec import OPTIMIZERS, Head, Training, bounds
+import pages
+from builder.report import figures, multitask_figures
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -25,22 +26,22 @@ with st.container(border=True):
     c = st.columns(4)
     settings = {
         "optimizer": c[0].selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t.optimizer), key="train_optimizer"),
-        "learning_rate": c[1].number_input("Learning rate", min_value=1e-6, max_value=10.0, value=t.learning_rate,
+        "learning_rate": c[1].number_input("Learning rate", *bounds(Training, "learning_rate"), value=t.learning_rate,
                                            step=1e-4, format="%g", key="train_learning_rate"),
-        "batch_size": int(c[2].number_input("Batch size", min_value=1, max_value=65536, value=t.batch_size,
+        "batch_size": int(c[2].number_input("Batch size", *bounds(Training, "batch_size"), value=t.batch_size,
                                             key="train_batch_size")),
-        "epochs": int(c[3].number_input("Epochs", min_value=1, max_value=10_000, value=t.epochs, key="train_epochs")),
+        "epochs": int(c[3].number_input("Epochs", *bounds(Training, "epochs"), value=t.epochs, key="train_epochs")),
     }
     c = st.columns(3)
-    settings["validation_split"] = c[0].slider("Validation split", 0.0, 0.5, t.validation_split, step=0.05,
+    settings["validation_split"] = c[0].slider("Validation split", *bounds(Training, "validation_split"), t.validation_split, step=0.05,
                                                key="train_validation_split")
     settings["early_stopping_patience"] = int(c[1].number_input(
-        "Early stopping patience (epochs, 0 = off)", min_value=0, max_value=1000, value=t.early_stopping_patience,
+        "Early stopping patience (epochs, 0 = off)", *bounds(Training, "early_stopping_patience"), value=t.early_stopping_patience,
         key="train_patience"))
-    settings["seed"] = int(c[2].number_input("Seed", min_value=0, max_value=2**31 - 1, value=t.seed, key="train_seed"))
+    settings["seed"] = int(c[2].number_input("Seed", *bounds(Training, "seed"), value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
     c = st.columns(min(len(design.heads), 4) or 1)
-    weights = {h.name: c[i % len(c)].number_input(h.name, min_value=0.0, max_value=1000.0, value=h.loss_weight,
+    weights = {h.name: c[i % len(c)].number_input(h.name, *bounds(Head, "loss_weight"), value=h.loss_weight,
                                                   step=0.1, format="%g", key=f"train_weight_{h.name}")
                for i, h in enumerate(design.heads)}
     # Multi-task tools (issue 13): loss balancing, the interference meter, per-head class weights.
@@ -51,9 +52,9 @@ with st.container(border=True):
              "interference": c[1].selectbox("Interference meter", list(multitask.METER_CHOICES),
                                             index=list(multitask.METER_CHOICES).index(t.interference),
                                             format_func=multitask.METER_CHOICES.get, key="train_meter"),
-             "interference_every": int(c[2].number_input("Meter every N steps (0 = each epoch)", min_value=0,
-                                                         max_value=100_000, value=t.interference_every,
-                                                         key="train_meter_every"))}
+             "interference_every": int(c[2].number_input("Meter every N steps (0 = each epoch)",
+                                                         *bounds(Training, "interference_every"),
+                                                         value=t.interference_every, key="train_meter_every"))}
     st.caption(methods[tools["balancing"]])
     choices = list(multitask.CLASS_WEIGHT_CHOICES)
     class_weights = {name: st.selectbox(f"Class weights of {name!r}", choices, key=f"train_class_weight_{name}",
@@ -62,7 +63,7 @@ with st.container(border=True):
                      for name in multitask.classification_heads(design)}
 
 try:
-    edited = multitask.with_settings(runs.with_training(design, settings, weights), tools, class_weights)
+    edited = multitask.with_settings(session.with_training(design, settings, weights), tools, class_weights)
     if edited != design:
         design = session.commit(ss, edited)
         report = session.report(ss)
@@ -77,7 +78,7 @@ if dataset is None:
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
     try:
-        runs.start_run(ss, design, dataset)
+        runs.start_run(ss, pages.training_service(), design, dataset, report)
         st.rerun()       # redraw with the live view polling
     except (DesignError, DataError) as e:
         st.error(str(e))
@@ -101,7 +102,7 @@ def live_view():
     show_earlier = st.checkbox("Show earlier runs", value=True, key="train_show_earlier") if earlier else False
     st.caption("Loss per head and the weighted total, by epoch: solid lines training, dashed validation"
                + (", dotted earlier runs." if show_earlier else "."))
-    loss_figure, metric_figure = runs.live_figures(ss, current, earlier if show_earlier else [])
+    loss_figure, metric_figure = figures.live_figures(ss, current, earlier if show_earlier else [])
     st.plotly_chart(loss_figure, key="train_loss_figure")
     if metric_figure is not None:
         st.caption("Each head's metrics, by epoch: solid training, dashed validation.")

@@ -1,4 +1,4 @@
-"""Shared test setup, kept generic: the repository on ``sys.path``, quiet TensorFlow, a fresh Keras."""
+"""Shared test setup: the repository on ``sys.path``, quiet TensorFlow, a fresh Keras, no background warm-up."""
 
 import os
 import sys
@@ -24,3 +24,10 @@ def keras():
     keras_module.backend.clear_session()
     yield keras_module
     keras_module.backend.clear_session()
+
+
+@pytest.fixture(autouse=True)
+def no_background_warm_up(monkeypatch):
+    """app.py warms a training worker 2 s after its first run; in the test process that would be a
+    TensorFlow import nobody asked for.  Tests that train start the service themselves."""
+    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")

@@ -11,12 +11,6 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CSV = b"height,weight,colour,score\n1.5,60,red,3\n1.7,70,blue,4\n1.8,80,red,5\n1.6,65,green,3\n1.9,90,blue,6\n"
 
 
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
-
-
 @pytest.fixture
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30).run()     # Data is the default page

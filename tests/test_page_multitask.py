@@ -11,6 +11,7 @@ from builder.design.spec import parse_design
 from builder.session import runs
 from builder.session.runs import LiveRun
 from fake_engine import FakeService
+import pages
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TWO_HEADS = parse_design({
@@ -25,7 +26,7 @@ TWO_HEADS = parse_design({
 @pytest.fixture
 def service(monkeypatch):
     fake = FakeService(per_poll=100)
-    monkeypatch.setattr(runs, "service", lambda: fake)
+    monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
 
@@ -77,7 +78,7 @@ def test_train_page_draws_weights_and_meter_and_applies_advice_as_one_undo_step(
 
 
 def test_results_page_states_the_cost_and_labels_a_seed_aware_comparison(service):
-    design = runs.with_training(TWO_HEADS, {"compare_seeds": 2, "compare_epochs": 4}, {})
+    design = session.with_training(TWO_HEADS, {"compare_seeds": 2, "compare_epochs": 4}, {})
     dataset = load_builtin("seed-multi-regression", rows=30)
     at = _page("pages/results.py", {"design": design, "dataset": dataset})
     assert not at.exception

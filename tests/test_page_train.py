@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import template
+from builder import parse_design, template
+from builder.design.spec import Training, bounds
 
+import pages
+from builder import session
 from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
@@ -18,7 +21,7 @@ PAGE = "pages/train.py"
 @pytest.fixture
 def service(monkeypatch):
     fake = FakeService(per_poll=1)     # one event per poll: the run stays active across a few reruns
-    monkeypatch.setattr(runs, "service", lambda: fake)
+    monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
 
@@ -106,7 +109,7 @@ def test_a_run_refused_before_training_is_explained(monkeypatch):
         def submit(self, *args, **kwargs):
             raise DesignError([Problem("design", "training this design needs about 9.0 GB of memory")])
 
-    monkeypatch.setattr(runs, "service", lambda: Refusing())
+    monkeypatch.setattr(pages, "training_service", lambda: Refusing())
     at = _page()
     _button(at, "train_start").click().run()
     assert not at.exception
@@ -120,24 +123,35 @@ def test_without_a_dataset_train_is_disabled_with_a_hint(service):
     assert any("Data page" in i.value for i in at.info)
 
 
-def test_a_design_error_is_shown_not_raised(service):
-    at = _page()
-    at.number_input(key="train_batch_size").set_value(0)   # below the widget's minimum: Streamlit refuses it
+def test_a_design_with_errors_lists_them_by_place_and_cannot_train(service):
+    broken = template("seed-multi-regression").model_dump()
+    broken["trunk"].insert(0, {"type": "Conv2D", "id": "conv"})     # a 2-D convolution on a flat vector
+    at = _page(parse_design(broken))
     assert not at.exception
+    assert _button(at, "train_start").disabled
+    assert any("Fix the design" in e.value and "trunk step 1 (Conv2D)" in e.value for e in at.error)
+    assert service.submitted == []
+
+
+def test_the_settings_bounds_are_the_specs(service):
+    at = _page()
+    for name in ("learning_rate", "batch_size", "epochs", "seed"):
+        widget = at.number_input(key=f"train_{name}")
+        assert (widget.min, widget.max) == bounds(Training, name), name
 
 
 @pytest.fixture
 def real_service():
     """The real training service (worker processes), shut down after the test."""
     # Kept for the rest of the session (other tests reuse its warm worker); it shuts down at exit.
-    return runs.service()
+    return pages.training_service()
 
 
 def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_service):
     from builder.data import suggest_design
 
     dataset = load_builtin("penguins")
-    design = runs.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
+    design = session.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["design"], at.session_state["dataset"] = design, dataset
     at.run().switch_page(PAGE).run()

@@ -131,8 +131,9 @@ def test_penguins_table_design_and_sharing_comparison(service):
     events = finish(handle)
     assert handle.status == "finished", handle.error
     phases = [e.get("phase") for e in events if e["type"] == "epoch"]
-    assert phases == [f"seed {s} of 2: {name}" for s in (1, 2)
-                      for name in ("multi-task", "head 'species' alone", "head 'body_mass_g' alone")]
+    names = ("multi-task", "head 'species' alone", "head 'body_mass_g' alone")
+    assert phases == [f"training {3 * (s - 1) + i + 1} of 6 (seed {s} of 2): {name}" for s in (1, 2)
+                      for i, name in enumerate(names)]
     sharing = handle.result.sharing
     n_test = len(handle.result.test_targets["species"])
     assert sharing["seeds"] == [0, 1] and len(sharing["multi"]) == len(sharing["single"]) == 2

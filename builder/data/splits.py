@@ -25,8 +25,9 @@ from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import layer_names
 from .dataset import Dataset
+from .parallel import PARALLEL_ROWS, cores, release_memory
+from .profile import as_text, category_values
 
-PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
 
@@ -161,11 +162,9 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     if len(frame) >= PARALLEL_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
-        from .csvio import release_memory
-
         release_memory()     # what profiling freed: the splits' arrays start from a lower peak
         if len(columns) > 1:
-            pool = ThreadPoolExecutor(_cores())
+            pool = ThreadPoolExecutor(cores())
     try:
         # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
         # text, the slow part) start while this thread encodes the targets and splits the rows.
@@ -257,7 +256,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .profile import as_text
 
     text = pa.array(as_text(series))      # Arrow-backed text: the same buffers, no copy
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
@@ -267,12 +265,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
     return codes.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-
-
-def _cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +293,6 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _classes(series) -> list[str]:
-    from .profile import category_values
 
     return sorted(category_values(series))
 
@@ -399,7 +390,6 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     """
     import tensorflow as tf
 
-    from .profile import as_text
 
     names = layer_names(design.input)
     inputs = {}

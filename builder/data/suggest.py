@@ -14,7 +14,7 @@ from ..design.spec import (
 from ..model.preprocessing import input_names, keras_name
 from ..design.validate import analyse
 from .dataset import INPUT_KINDS, ColumnProfile, Dataset
-from .profile import MAX_CATEGORIES
+from .profile import MAX_CATEGORIES, category_values
 
 MAX_NAME_LENGTH = 200
 MAX_INPUT_COLUMNS = 1000      # TableInput's limit
@@ -166,8 +166,6 @@ def _balancing_weight(series) -> float:
 
 def _profile_with_values(dataset: Dataset, column: str) -> ColumnProfile:
     """The column's profile, with its class values even when the profile kept none (e.g. a numeric column)."""
-    from .profile import category_values
-
     profile = dataset.column(column)
     if profile.values or profile.kind == "empty" or profile.distinct > MAX_CATEGORIES:
         return profile

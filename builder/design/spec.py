@@ -161,7 +161,7 @@ def head_kind(head: Head) -> str:
 
 class Training(Strict):
     optimizer: Literal[OPTIMIZERS] = "adam"
-    learning_rate: float = Field(0.001, gt=0.0, le=10.0)
+    learning_rate: float = Field(0.001, ge=1e-6, le=10.0)
     batch_size: int = Field(32, ge=1, le=65536)
     epochs: int = Field(10, ge=1, le=10_000)
     validation_split: float = Field(0.2, ge=0.0, le=0.5)
@@ -173,6 +173,15 @@ class Training(Strict):
     interference_every: int = Field(0, ge=0, le=100_000)   # steps between readings; 0: once per epoch
     compare_seeds: int = Field(3, ge=1, le=10)
     compare_epochs: int = Field(20, ge=1, le=10_000)
+
+
+def bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) value the spec allows for a numeric field, for widgets that must agree with it."""
+    low = high = None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
 
 
 class Design(Strict):

@@ -74,16 +74,15 @@ def rows(design, sharing: dict, targets: dict, weights: dict | None) -> list[dic
     return table
 
 
-def live_rows(live) -> list[dict]:
-    """The table for a finished comparison (a ``LiveRun``); empty until every head has trained alone."""
-    result = live.result
-    sharing = dict(getattr(result, "sharing", None) or {})
-    if not sharing.get("single") or live.design is None:
+def rows_for(design, result) -> list[dict]:
+    """The table for a finished comparison (its RunResult); empty until every head has trained alone."""
+    sharing = dict((result.sharing if result is not None else None) or {})
+    if not sharing.get("single") or design is None:
         return []
     for key in ("multi", "single"):          # one training per model: a list of one
         if isinstance(sharing[key], dict):
             sharing[key] = [sharing[key]]
-    return rows(live.design, sharing, result.test_targets, getattr(result, "test_weights", None) or None)
+    return rows(design, sharing, result.test_targets, result.test_weights or None)
 
 
 def cost(design, training, seconds_per_epoch: float | None = None) -> str:

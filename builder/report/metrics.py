@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..design.spec import Design, Head, head_kind, head_location, layer_params, trunk_location
+
+if TYPE_CHECKING:     # only the type: the service module starts nothing at import, but loads multiprocessing
+    from ..train.service import RunResult
 
 MAX_SCATTER_POINTS = 2000   # enough to see the shape; more only slows the browser
 
@@ -196,31 +200,6 @@ def metrics_table(results: dict[str, HeadResult]) -> list[dict]:
             for name, result in results.items() for metric, value in result.metrics().items()]
 
 
-def sharing_table(multi: dict[str, HeadResult], single: dict[str, HeadResult]) -> list[dict]:
-    """Multi-task next to single-task test metrics, per head, and which one did better.
-
-    "Better" means lower for errors and higher for R² and accuracy.
-    """
-    rows = []
-    for name, result in multi.items():
-        alone = single.get(name)
-        for metric, shared_value in result.metrics().items():
-            alone_value = alone.metrics().get(metric) if alone else None
-            rows.append({"head": name, "metric": metric, "multi-task": shared_value,
-                         "single-task": alone_value, "better": _better(metric, shared_value, alone_value)})
-    return rows
-
-
-def _better(metric: str, shared: float, alone: float | None) -> str:
-    if alone is None or shared == alone:
-        return "same" if alone is not None else "?"
-    higher_is_better = metric in ("R²", "accuracy")
-    shared_wins = shared > alone if higher_is_better else shared < alone
-    return "multi-task" if shared_wins else "single-task"
-
-
-# ----------------------------------------------------------- design changes
-
 def design_changes(old: Design, new: Design) -> list[str]:
     """What changed from one run's design to the next, one plain-English line per change.
 
@@ -301,3 +280,11 @@ def _head_changes(old: Design, new: Design) -> list[str]:
         lines += _field_changes(f"{head_location(name)}, output", old_head.output.model_dump(), head.output.model_dump())
         lines += _layer_changes(old_head.layers, head.layers, lambda i, t, n=name: head_location(n, i, t))
     return lines
+
+
+def test_results(design: Design, result: RunResult | None) -> dict:
+    """Per-head results on the test split from the engine's RunResult (empty when there is none)."""
+    if result is None or not result.test_targets or not result.test_predictions \
+            or not any(len(v) for v in result.test_targets.values()):
+        return {}
+    return evaluate(design, result.test_targets, result.test_predictions, result.test_weights or None)

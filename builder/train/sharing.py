@@ -13,9 +13,14 @@ from .events import event
 
 
 def phases(design, seeds: list[int]) -> list[str]:
-    """One line per training, in order, e.g. ``seed 1 of 3: multi-task``."""
+    """One line per training, in order, e.g. ``training 2 of 9 (seed 1 of 3): head 'price' alone``.
+
+    The whole comparison's place is in the line: the progress bar covers every training, not one.
+    """
     names = ["multi-task"] + [f"head {h.name!r} alone" for h in design.heads]
-    return [f"seed {i + 1} of {len(seeds)}: {name}" for i in range(len(seeds)) for name in names]
+    total = len(seeds) * len(names)
+    return [f"training {i * len(names) + j + 1} of {total} (seed {i + 1} of {len(seeds)}): {name}"
+            for i in range(len(seeds)) for j, name in enumerate(names)]
 
 
 def compare(design, data, training, emit, should_stop, run_id: str = "sharing", model_path: str | None = None) -> dict:
