@@ -7,10 +7,10 @@ For each multi-head seed template, on its synthetic data, ``engine.fit_model`` r
   - dwa:         dynamic weight average, meter off.
 Time is the wall-clock time of one epoch from the 3rd on (tracing in epoch 1 and the meter's first, traced
 reading after it excluded; each later epoch's reading included): the fastest such epoch over ``--repeats``
-alternating runs, which on a shared machine is the one least disturbed by other work.
+runs in rotating order, which on a shared machine is the one least disturbed by other work.
 Targets: meter <= 1.10 x baseline, balancing <= 1.05 x baseline. Only same-run ratios mean anything.
 
-    .venv/bin/python benchmarks/bench_multitask.py [--epochs 6] [--repeats 2]
+    .venv/bin/python benchmarks/bench_multitask.py [--epochs 6] [--repeats 4]
 """
 
 from __future__ import annotations
@@ -52,16 +52,18 @@ def bench(name: str, epochs: int, repeats: int) -> dict[str, float]:
     design = template(name)
     prepared = prepare(design, load_builtin(name, rows=ROWS[name]), seed=0, val=0.15)
     best = {v: float("inf") for v in VARIANTS}
-    for _ in range(repeats):
-        for variant, settings in VARIANTS.items():
-            best[variant] = min(best[variant], timed_run(design, prepared, settings, epochs))
+    names = list(VARIANTS)
+    for repeat in range(repeats):
+        # A different order each repeat: on a shared machine, load drifts over a run.
+        for variant in names[repeat % len(names):] + names[:repeat % len(names)]:
+            best[variant] = min(best[variant], timed_run(design, prepared, VARIANTS[variant], epochs))
     return best
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--templates", nargs="*", default=list(ROWS))
     args = parser.parse_args(argv)
     print(f"{'template':28} {'baseline s/epoch':>16} {'meter':>8} {'uncert.':>8} {'dwa':>8}   (x baseline)")

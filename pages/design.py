@@ -241,7 +241,7 @@ def head_editor(design, head, report) -> None:
         if head.layers:
             st.caption("Hidden layers of this branch (add more with 'Add to' in the palette)")
             layer_rows(head.name, head.layers, report)
-        columns = [*st.columns(3), *st.columns([1, 2])]     # metrics get room for their chips
+        columns = [*st.columns(3), *st.columns([1, 2, 1])]     # metrics get room for their chips
         for n, param in enumerate(HEAD_PARAMS):
             key = f"{base}.{param.name}"
             bind(key, to_widget(param, head_value(head, param.name)))

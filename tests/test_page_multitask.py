@@ -94,3 +94,13 @@ def test_results_page_states_the_cost_and_labels_a_seed_aware_comparison(service
     table = at.dataframe[-1].value
     assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "seeds", "verdict"}
     assert any("data set 'seed-multi-regression'" in c.value and "design 'two'" in c.value for c in at.caption)
+
+
+def test_the_head_editor_shows_and_sets_class_weights(service):
+    at = _page("pages/design.py", {"design": TWO_HEADS})
+    assert not at.exception
+    box = next(s for s in at.selectbox if s.key.endswith(".class_weight") and "kind" in s.key)
+    assert box.value == "none"
+    box.set_value("balanced").run()
+    assert at.session_state["design"].head("kind").class_weight == "balanced"
+    assert at.session_state["design"].head("price").class_weight == "none"

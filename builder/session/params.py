@@ -114,6 +114,9 @@ HEAD_PARAMS = (
     Param("loss", "choice", "mse", choices=LOSSES, help="what this head minimises"),
     Param("loss_weight", "float", 1.0, *bounds(Head, "loss_weight"), help="this head's share of the total loss"),
     Param("metrics", "multichoice", [], choices=METRICS, help="extra numbers reported while training"),
+    Param("class_weight", "choice", "none", choices=("none", "balanced"),     # issue 13
+          help="classification heads: 'balanced' weighs each class by how rare it is in the training split, "
+               "as this head's sample weights only"),
 )
 
 
