@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ..data.scaling import learns_standardised
 from ..data.writer import NPZ_INPUT_KEY
+from . import multitask_script
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.codegen import compile_code, model_code
 from ..quoting import CELL_GUARD, file_stem, quoted
@@ -36,6 +37,7 @@ import argparse
 import csv
 import json
 
+import keras
 import numpy as np
 '''
 
@@ -67,9 +69,17 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         TARGET_CODE,
         SPLIT_CODE,
         FIT_CODE,
-        MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none"),
+        *multitask_script.helper_code(design),       # class weights and loss balancing, when chosen
+        _main_code(design, table),
     ]
     return "\n\n".join(part.strip("\n") + "\n" for part in parts)
+
+
+def _main_code(design: Design, table: bool) -> str:
+    """``main``, with the data's preprocessing and the design's multi-task settings filled in."""
+    multitask = "\n".join(multitask_script.main_lines(design))
+    return (MAIN_CODE.replace("    PREPROCESS\n", "    set_normalization(model, x, train)\n" if table else "")
+            .replace("    MULTITASK\n", multitask + "\n" if multitask else ""))
 
 
 def _settings(design: Design, default_data: str) -> str:
@@ -347,7 +357,6 @@ def main(argv=None):
     parser.add_argument("--history", default="history.csv", help="where to write the loss and metrics per epoch")
     parser.add_argument("--metrics", default="test_metrics.json", help="where to write the test metrics")
     args = parser.parse_args(argv)
-    import keras
 
     x, raw = load_data(args.data)
     encoded = [encode_target(raw[h["name"]], h) for h in HEADS]
@@ -365,6 +374,7 @@ def main(argv=None):
     model = build_model()
     PREPROCESS
     callbacks = []
+    MULTITASK
     if EARLY_STOPPING_PATIENCE:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss" if len(validation) else "loss",
                                                        patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))

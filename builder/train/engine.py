@@ -30,7 +30,7 @@ from ..data.scaling import fold_into_outputs, metrics_in_original_units, standar
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
-from . import keras_fixes
+from . import keras_fixes, multitask
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -316,6 +316,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
     gc.collect()
     keras.utils.set_random_seed(training.seed)
+    prepared = multitask.with_class_weights(design, prepared)     # issue 13: per-head class weights
     if strategy is not None:
         # Collective ops inside Keras' multi-step while loop fail to run ("You must feed a value
         # for placeholder tensor ... while/cond/Placeholder"); distributed runs go one step per call.
@@ -343,6 +344,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
 
         # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
         callbacks.insert(0, Checkpoint(checkpoint))
+    if strategy is None:     # loss balancing and the interference meter (single-device runs)
+        callbacks += multitask.callbacks(model, design, training, prepared, steps, emit, run_id, extra)
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
@@ -408,43 +411,6 @@ def _test_split(prepared) -> dict:
 def single_head_design(design: Design, head_name: str) -> Design:
     """The same input and trunk with only one head: the "trained alone" baseline."""
     return design.model_copy(update={"heads": [design.head(head_name)]})
-
-
-def compare_sharing(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
-                    run_id: str = "sharing", model_path: str | None = None) -> dict:
-    """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
-
-    The last event's ``sharing`` is ``{"multi": {head: predictions}, "single": {head: predictions}}``;
-    ``test_targets`` holds what each head should have predicted.
-    """
-    training = training or design.training
-    prepared = prepare_data(design, data, training)
-    phases = ["multi-task"] + [f"head {h.name!r} alone" for h in design.heads]
-    emit(event("started", run_id, epochs=training.epochs, phases=phases, rows=_rows(prepared.train)))
-    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id,
-                               extra={"phase": phases[0], "phase_index": 0, "phases": len(phases)})
-    common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs)
-    if outcome.diverged:
-        return event("error", run_id, message=outcome.diverged, diverged=True, **common)
-    if model_path:
-        model.save(model_path)
-    multi = predict_test(model, design, prepared, training.batch_size)
-    single: dict[str, np.ndarray] = {}
-    single_history: dict[str, dict] = {}
-    for i, head in enumerate(design.heads, start=1):
-        if outcome.stopped:
-            break
-        alone = single_head_design(design, head.name)
-        model, outcome = fit_model(alone, prepared_for(alone, prepared), training, emit, should_stop, run_id,
-                                   extra={"phase": phases[i], "phase_index": i, "phases": len(phases)})
-        if outcome.diverged:
-            return event("error", run_id, message=f"trained alone, {outcome.diverged}", diverged=True, **common)
-        single[head.name] = predict_test(model, alone, prepared, training.batch_size)[head.name]
-        single_history[head.name] = outcome.history
-    del model
-    kind = "stopped" if outcome.stopped else "finished"
-    return event(kind, run_id, model_path=model_path, test_predictions=multi, **_test_split(prepared),
-                 sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 
 def prepared_for(design: Design, prepared: Prepared) -> Prepared:

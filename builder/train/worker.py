@@ -110,8 +110,10 @@ def run_job(job: Job, emit, should_stop) -> dict:
     try:
         design = Design.model_validate_json(job.design_json)
         training = Training.model_validate_json(job.training_json)
-        if job.kind == "sharing":
-            return engine.compare_sharing(design, job.data, training, emit, should_stop, job.run_id, job.model_path)
+        if job.kind == "sharing":     # issue 13: every model with k seeds (builder.train.sharing)
+            from . import sharing
+
+            return sharing.compare(design, job.data, training, emit, should_stop, job.run_id, job.model_path)
         return engine.train(design, job.data, training, emit, should_stop, job.run_id, job.model_path,
                             job.steps_per_execution)
     except DesignError as e:
