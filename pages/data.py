@@ -82,16 +82,33 @@ def picker() -> None:
                              help="one row per sample, a header row with column names")
 
 
+def column_page(dataset) -> list:
+    """Search and page the columns: a file of 10,000 columns draws one page of them (widgets cost per column)."""
+    from builder.data.profile import COLUMNS_PER_PAGE, find_columns
+    total = len(dataset.profile)
+    if total <= COLUMNS_PER_PAGE:
+        return dataset.profile
+    search, page = st.columns([3, 1])
+    query = search.text_input("Find columns", key="data.find", placeholder="part of a column name")
+    _, matches = find_columns(dataset.profile, query)
+    pages = max(1, -(-matches // COLUMNS_PER_PAGE))
+    number = page.number_input(f"Page (of {pages})", 1, pages, key="data.page") if pages > 1 else 1
+    shown, _ = find_columns(dataset.profile, query, number)
+    st.caption(f"{len(shown)} of {matches:,} matching columns ({total:,} in the file).")
+    return shown
+
+
 def table_view(dataset) -> None:
-    st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]} columns)")
-    st.dataframe(dataset.frame.head(50), width="stretch", height=220)
+    st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]:,} columns)")
+    shown = column_page(dataset)
+    st.dataframe(dataset.frame[[c.name for c in shown]].head(50), width="stretch", height=220)
     st.markdown("**Columns**: what each one is, and what the model should do with it")
     roles = session.column_roles(ss)
     kinds = ss.get(session.KINDS, {})
     header = st.columns(COLUMN_WIDTHS)
     for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
         col.caption(title)
-    for column in dataset.profile:
+    for column in shown:
         name, kind, missing, distinct, reason, role, target_kind = st.columns(COLUMN_WIDTHS)
         name.markdown(f"`{column.name}`")
         kind.write(column.kind)
@@ -133,14 +150,11 @@ for message in ss.pop(FLASH, []):
     st.error(message)
 if note := ss.pop(NOTE, None):
     st.success(note)
-try:
-    picker()
-except ImportError:
-    st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
+picker()
 dataset = ss.get(session.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)
-    for warning in getattr(dataset, "warnings", []):      # what the reader fixed or guessed
+    for warning in dataset.warnings:      # what the reader fixed or guessed
         st.warning(warning)
     (tensor_view if dataset.kind == "tensor" else table_view)(dataset)

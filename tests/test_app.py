@@ -13,21 +13,16 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
-
-
 def sidebar_text(at) -> str:
     return "\n".join(m.value for m in at.sidebar.markdown)
 
 
 def test_every_page_renders_without_exception():
     at = AppTest.from_file(APP, default_timeout=30).run()
-    for page in ("pages/data.py", "pages/design.py"):
+    for page in ("pages/data.py", "pages/design.py", "pages/train.py", "pages/results.py", "pages/export.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+        assert at.header, f"{page} drew no header"
 
 
 def test_a_first_visit_opens_on_penguins_with_its_suggested_design():

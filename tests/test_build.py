@@ -256,3 +256,19 @@ def test_trunk_tail_that_feeds_no_head_is_left_out_as_analyse_says(keras):
     model = build_model(design)
     assert "tail" not in [layer.name for layer in model.layers]
     assert model.count_params() == analyse(design).total_params == (5 * 4 + 4) + (4 + 1)
+
+
+def test_a_design_checked_by_the_page_is_not_analysed_again_before_training(monkeypatch):
+    from builder.model import build
+    from builder.train import memory
+
+    design = template("seed-multi-regression")
+    report = analyse(design)
+
+    def must_not_run(_):
+        raise AssertionError("analysed twice")
+
+    monkeypatch.setattr(build, "analyse", must_not_run)
+    monkeypatch.setattr(memory, "analyse", must_not_run)
+    assert build.as_design(design, report) is design
+    assert memory.check_memory(design, report=report, available=2**40) > 0

@@ -13,12 +13,6 @@ from builder.design.templates import TEMPLATE_NAMES
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
-
-
 @pytest.fixture
 def at() -> AppTest:
     """The Design page after the student chose to start from scratch (a first visit opens on penguins)."""

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import template
+from builder import parse_design, template
+from builder.design.spec import Training, bounds
 
 import pages
 from builder import session
@@ -122,10 +123,21 @@ def test_without_a_dataset_train_is_disabled_with_a_hint(service):
     assert any("Data page" in i.value for i in at.info)
 
 
-def test_a_design_error_is_shown_not_raised(service):
-    at = _page()
-    at.number_input(key="train_batch_size").set_value(0)   # below the widget's minimum: Streamlit refuses it
+def test_a_design_with_errors_lists_them_by_place_and_cannot_train(service):
+    broken = template("seed-multi-regression").model_dump()
+    broken["trunk"].insert(0, {"type": "Conv2D", "id": "conv"})     # a 2-D convolution on a flat vector
+    at = _page(parse_design(broken))
     assert not at.exception
+    assert _button(at, "train_start").disabled
+    assert any("Fix the design" in e.value and "trunk step 1 (Conv2D)" in e.value for e in at.error)
+    assert service.submitted == []
+
+
+def test_the_settings_bounds_are_the_specs(service):
+    at = _page()
+    for name in ("learning_rate", "batch_size", "epochs", "seed"):
+        widget = at.number_input(key=f"train_{name}")
+        assert (widget.min, widget.max) == bounds(Training, name), name
 
 
 @pytest.fixture
@@ -154,3 +166,14 @@ def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_servi
     assert set(record.history) >= {f"{h.name}_loss" for h in design.heads}
     spec = at.get("plotly_chart")[0].proto.spec
     assert all(f"{h.name} validation" in spec for h in design.heads)
+
+
+def test_two_heads_with_one_name_are_explained_not_a_duplicate_key_crash(service):
+    data = template("seed-multi-regression").model_dump()
+    data["heads"][1]["name"] = data["heads"][0]["name"]          # as a hand-edited link could carry it
+    from builder.design.spec import parse_design
+
+    at = _page(parse_design(data))
+    assert not at.exception
+    assert any("2 heads are named 'output1'" in e.value for e in at.error)
+    assert _button(at, "train_start").disabled

@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import model_input_names, norm_layer_name
+from .checks import check_finite, check_tensor_target
 from .dataset import Dataset
 from .parallel import PARALLEL_ROWS, cores, release_memory
 from .profile import as_text, category_values
@@ -235,6 +236,7 @@ def encode_column(series, column, rows=None, codes=None):
     """
     if column.kind == "numeric":
         values = _numbers(series)
+        check_finite(values, f"input column {column.name!r}", unit="data row")
         if rows is None:
             return values.reshape(-1, 1)
         return [values[r].reshape(-1, 1) for r in rows]
@@ -281,6 +283,7 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
     kind = head_kind(head)
     if kind == "regression":
         y = _numbers(series).reshape(-1, 1)
+        check_finite(y[:, 0], f"the target column {head.target!r} of head {head.name!r}", unit="data row")
         if head.output.units != 1:
             raise DataError(f"head {head.name!r} has {head.output.units} output units but its target "
                             f"{head.target!r} is one number per row. Set units to 1.")
@@ -316,6 +319,10 @@ def _prepare_tensor(design: Design, dataset: Dataset, seed: int, val: float, tes
         raise DataError(f"the design's input shape is {tuple(design.input.shape)} but {dataset.name!r} holds "
                         f"samples of shape {tuple(dataset.x.shape[1:])}. Set the input shape to "
                         f"{list(dataset.x.shape[1:])}.")
+    if dataset.x.dtype.kind not in "biuf":
+        raise DataError(f"x in {dataset.name!r} holds {dataset.x.dtype} values, not numbers. Save the samples "
+                        "as a numeric array (float32).")
+    check_finite(dataset.x, f"x in {dataset.name!r}", unit="sample")
     targets = {h.name: _tensor_target(dataset, h) for h in design.heads}
     stratify = _classification_head(design)
     strata = _strata(targets[stratify.name], np.ones(len(dataset.x))) if stratify else None
@@ -333,6 +340,7 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
                         f"{', '.join(map(repr, dataset.y))}. Name the head after one of them, or set its target.")
     y = dataset.y[key]
     units = head.output.units
+    check_tensor_target(y, head, key)
     if head.loss == "sparse_categorical_crossentropy" and y.ndim == 2 and y.shape[1] > 1:
         y = y.argmax(axis=1).astype(np.int32)           # one-hot -> class index, as this loss expects
     elif head.loss == "categorical_crossentropy" and (y.ndim == 1 or y.shape[1] == 1):

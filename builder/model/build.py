@@ -14,17 +14,20 @@ from ..errors import DesignError, Problem
 from ..quoting import file_stem
 from ..design.registry import REGISTRY, Call
 from ..design.spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
-from ..design.validate import INPUT_ID, analyse, branch_point, load_design
+from ..design.validate import INPUT_ID, Report, analyse, branch_point, load_design
 
 # Metric names in the spec -> how Keras is given them.  Classes rather than
 # strings where the string form is ambiguous or unsupported.
 METRIC_CLASSES = {"auc": "AUC", "precision": "Precision", "recall": "Recall"}
 
 
-def as_design(design: Design | dict | str) -> Design:
-    """Accept a Design, a dict or JSON text; check it; raise DesignError if it has errors."""
+def as_design(design: Design | dict | str, report: Report | None = None) -> Design:
+    """Accept a Design, a dict or JSON text; check it; raise DesignError if it has errors.
+
+    ``report``: the design's analysis when the caller already has it (it is not made twice).
+    """
     if isinstance(design, Design):
-        report = analyse(design)
+        report = report if report is not None and report.design is design else analyse(design)
         if not report.ok:
             raise DesignError(report.problems)
         return design

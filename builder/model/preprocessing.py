@@ -5,9 +5,8 @@ raw column values: numbers (NaN for missing) and strings (anything outside the
 vocabulary, missing included, goes to the out-of-vocabulary slot).  The
 encoded width per column is the one ``builder.design.spec.TableColumn.width`` states:
 
-- numeric: ``Normalization`` (statistics set from the training split by
-  the training split), missing -> 0 (the mean), plus a 0/1
-  missing indicator: width 2;
+- numeric: ``Normalization`` (statistics set from the training split),
+  missing -> 0 (the mean), plus a 0/1 missing indicator: width 2;
 - categorical: ``StringLookup(output_mode="one_hot")`` over the column's
   vocabulary with one out-of-vocabulary slot: width ``len(vocabulary) + 1``.
 
@@ -23,64 +22,14 @@ code; keep the two in step (tests build both and compare).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
+# The names Keras gives a table input's layers are part of the design: validation reserves them.
+from ..design.names import (  # noqa: F401
+    FEATURES, OOV_TOKEN, RESERVED, SUFFIXES, input_names, keras_name, layer_names,
+)
 from ..design.spec import TableColumn, TableInput
 from ..quoting import quoted
-
-FEATURES = "features"
-MAX_NAME = 48
-# Layer names derived from a column's Keras name; input names must never equal one of them.
-SUFFIXES = ("_norm", "_onehot")
-RESERVED = {"input", FEATURES}
-
-
-def keras_name(column: str) -> str:
-    """A Keras/Python-safe name for a column: ASCII letters, digits and single underscores.
-
-    >>> keras_name("Body Mass (g)")
-    'Body_Mass_g'
-    >>> keras_name("Größe")
-    'Grosse'
-    """
-    text = unicodedata.normalize("NFKD", column.replace("ß", "ss"))
-    text = text.encode("ascii", "ignore").decode()
-    text = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")[:MAX_NAME].rstrip("_")
-    if not text:
-        return "column"
-    return f"c_{text}" if text[0].isdigit() else text
-
-
-def input_names(columns: list[str], reserved: set[str] | frozenset = frozenset()) -> dict[str, str]:
-    """Column name -> unique Keras input name, in column order.
-
-    Names never equal one another, a derived layer name (``<name>_norm``) or
-    anything in ``reserved`` (such as trunk layer ids), so Keras never sees two
-    layers with one name.
-    """
-    taken = {n.lower() for n in RESERVED | set(reserved)}
-    chosen: dict[str, str] = {}
-    for column in columns:
-        base = keras_name(column)
-        name, n = base, 1
-        while _clashes(name, taken):
-            n += 1
-            name = f"{base}_{n}"
-        chosen[column] = name
-        taken |= {name.lower(), *(f"{name}{s}".lower() for s in SUFFIXES)}
-    return chosen
-
-
-def _clashes(name: str, taken: set[str]) -> bool:
-    # Lower-case: some file systems used when saving weights ignore case.
-    return name.lower() in taken or any(f"{name}{s}".lower() in taken for s in SUFFIXES)
-
-
-def layer_names(table_input: TableInput) -> dict[str, str]:
-    """Column name -> the stem of its preprocessing layers' names (``<stem>_norm``, ``<stem>_onehot``)."""
-    return input_names([c.name for c in table_input.columns])
 
 
 def model_input_names(table_input: TableInput) -> dict[str, str]:

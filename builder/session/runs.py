@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, MutableMapping
 
 from ..data import Dataset
 from ..design.spec import Design
+from ..design.validate import Report
 from ..errors import DataError
 from ..train.events import DONE_TYPES
 
@@ -276,10 +277,14 @@ def model_bytes(run: RunRecord | None) -> bytes | None:
 
 # ----------------------------------------------------------- submitting
 
-def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None) -> LiveRun:
-    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing."""
+def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None,
+              report: Report | None = None) -> LiveRun:
+    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing.
+
+    ``report``: the page's analysis of ``design``, so the service does not analyse it again.
+    """
     _check_dataset(dataset)
-    handle = service.submit(design, dataset)
+    handle = service.submit(design, dataset, report=report)
     return begin(state, RUN, handle, design, design.training.epochs)
 
 

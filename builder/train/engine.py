@@ -307,8 +307,12 @@ def target_scale(split) -> dict[str, float]:
 
 
 def fit_model(design: Design, prepared, training: Training, emit: Emit, should_stop: ShouldStop, run_id: str = "run",
-              steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None):
-    """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events."""
+              steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None,
+              checkpoint: str | None = None):
+    """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events.
+
+    With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
+    """
     keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
     gc.collect()
     keras.utils.set_random_seed(training.seed)
@@ -334,6 +338,11 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
                         scaling)
     callbacks = [live]
+    if checkpoint:
+        from .checkpoint import Checkpoint
+
+        # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
+        callbacks.insert(0, Checkpoint(checkpoint))
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
@@ -375,13 +384,16 @@ def train(design: Design, data: Dataset | Prepared, training: Training | None, e
     prepared = prepare_data(design, data, training)
     emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
                val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
-    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy)
+    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy,
+                               checkpoint=model_path if strategy is None else None)
     common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
                   elapsed=round(outcome.elapsed, 3))
     if outcome.diverged:
         return event("error", run_id, message=outcome.diverged, diverged=True, **common)
     if model_path:
-        model.save(model_path)
+        from .checkpoint import save_atomically
+
+        save_atomically(model, model_path)
     test_predictions = predict_test(model, design, prepared, training.batch_size)
     return event("stopped" if outcome.stopped else "finished", run_id, model_path=model_path,
                  test_predictions=test_predictions, **_test_split(prepared), **common)
