@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 # The names Keras gives a table input's layers are part of the design: validation reserves them.
-from ..design.names import (  # noqa: F401
+from ..design.names import (  # noqa: F401  (re-exported: the model's names)
     FEATURES, OOV_TOKEN, RESERVED, SUFFIXES, input_names, keras_name, layer_names,
 )
 from ..design.spec import TableColumn, TableInput
