@@ -5,9 +5,8 @@ raw column values: numbers (NaN for missing) and strings (anything outside the
 vocabulary, missing included, goes to the out-of-vocabulary slot).  The
 encoded width per column is the one ``builder.design.spec.TableColumn.width`` states:
 
-- numeric: ``Normalization`` (statistics set from the training split by
-  the training split), missing -> 0 (the mean), plus a 0/1
-  missing indicator: width 2;
+- numeric: ``Normalization`` (statistics set from the training split),
+  missing -> 0 (the mean), plus a 0/1 missing indicator: width 2;
 - categorical: ``StringLookup(output_mode="one_hot")`` over the column's
   vocabulary with one out-of-vocabulary slot: width ``len(vocabulary) + 1``.
 
