@@ -65,6 +65,8 @@ if left.button("Train", type="primary", disabled=active or not report.ok or data
         st.error(str(e))
 if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
+if report.ok:
+    st.caption(f"Backend: {runs.planned_backend(design)}. Set BUILDER_KERAS_BACKEND to force one.")
 
 
 # ------------------------------------------------------------ live view
@@ -75,6 +77,8 @@ def live_view():
         st.caption("Press Train to start. The curves update while it trains.")
         return
     st.progress(current.fraction(), text=current.progress_text())
+    if current.backend:
+        st.caption(f"{'Trained' if current.done else 'Training'} on {current.backend}.")
     if current.state == "error":
         st.error(current.message or "Training failed.")
     elif current.state == "stopped":

@@ -32,6 +32,8 @@ def register(sub) -> None:
     t.add_argument("--out", help="save the trained model here (.keras)")
     t.add_argument("--history", help="save the per-epoch history here (CSV)")
     t.add_argument("--strategy", choices=("mirrored", "multiworker"), help="train under tf.distribute")
+    t.add_argument("--backend", choices=("auto", "tensorflow", "jax"),
+                   help="Keras backend (default: BUILDER_KERAS_BACKEND, else auto: the fastest for the design)")
     t.set_defaults(run=cmd_train)
 
 
@@ -42,8 +44,12 @@ def cmd_train(args) -> int:
     training = _training(design, args)
     _check_out_path(args.out)
     dataset = load_data_file(args.data, design)
+    choice = _choose_backend(design, args)
+    print(f"backend: {choice.describe()}", flush=True)
     # MultiWorkerMirroredStrategy must exist before TensorFlow runs anything else.
-    from ..train import engine
+    from ..train import backend as backends, engine
+
+    backends.configure_compilation_cache()
 
     strategy = engine.make_strategy(args.strategy)
     chief = is_chief() if args.strategy == "multiworker" else True
@@ -60,6 +66,13 @@ def cmd_train(args) -> int:
         saved = [p for p in (args.out, args.history) if p]
         print(f"done: {last['epochs_run']} epochs in {last['elapsed']:.1f} s" + (f"; saved {', '.join(saved)}" if saved else ""))
     return 0
+
+
+def _choose_backend(design, args):
+    """The Keras backend for this process (set before Keras is imported), and why."""
+    from ..train import backend as backends
+
+    return backends.activate(backends.choose(design, args.strategy, args.backend))
 
 
 def _training(design, args):

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping, MutableMapping
 
 from ..errors import DataError
 from ..design.spec import Design
+from ..train.backend import event_text
 
 ACTIVE_STATES = ("queued", "started", "running")
 DONE_STATES = ("finished", "stopped", "error")
@@ -47,6 +48,7 @@ class LiveRun:
     result: Any = None                # the engine's RunResult: test predictions, model path, history
     phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
     recorded: int | None = None       # its number in the session's run history, once appended
+    backend: str = ""                 # "JAX (dense and recurrent layers train fastest on JAX)", once started
 
     @property
     def active(self) -> bool:
@@ -63,6 +65,8 @@ class LiveRun:
     def add(self, event: Mapping) -> None:
         kind = event.get("type", "")
         self._where(event)
+        if isinstance(event.get("backend"), str):
+            self.backend = event_text(event)
         if kind == "queued":
             self.state, self.position = "queued", event.get("place", self.position)
         elif kind == "started":
@@ -401,6 +405,16 @@ def start_sharing(state: MutableMapping, design: Design, dataset: Any) -> LiveRu
     _check_dataset(dataset)
     handle = service().submit(design, dataset, kind="sharing")
     return begin(state, SHARING, handle, design, design.training.epochs)
+
+
+def planned_backend(design: Design) -> str:
+    """The backend a Train press would use for ``design``, and why; warms a worker for it if the service runs."""
+    from ..train import backend as backends
+
+    choice = backends.choose(design)
+    if _service is not None and hasattr(_service, "prewarm"):
+        _service.prewarm(choice.name)
+    return choice.describe()
 
 
 def _check_dataset(dataset: Any) -> None:

@@ -125,6 +125,10 @@ def choose_steps_per_execution(design: Design, batch_size: int) -> int:
 
 
 def _has_gpu() -> bool:
+    if keras.backend.backend() == "jax":    # backend (issue 14): a JAX worker need not import TensorFlow
+        import jax
+
+        return jax.default_backend() == "gpu"
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU"))
@@ -405,19 +409,21 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
 
 def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
-          strategy=None) -> dict:
+          strategy=None, extra: dict | None = None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
 
     The returned dict is the "finished", "stopped" or "error" event: history,
-    test predictions and targets, and the saved model's path.
+    test predictions and targets, and the saved model's path.  ``extra`` (such as
+    which backend trains and why) goes into the "started" and the last event.
     """
     training = training or design.training
+    extra = extra or {}
     prepared = prepare_data(design, data, training)
     emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
-               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
+               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test), **extra))
     model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy)
     common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
-                  elapsed=round(outcome.elapsed, 3))
+                  elapsed=round(outcome.elapsed, 3), **extra)
     if outcome.diverged:
         return event("error", run_id, message=outcome.diverged, diverged=True, **common)
     if model_path:
