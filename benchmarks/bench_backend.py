@@ -34,8 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ROWS = {"seed-multi-regression": 20000, "seed-image-class-reg": 2000, "seed-sequence-two-heads": 1000,
-        "table-30-layers": 10000}
+ROWS = {"seed-multi-regression": 10000, "seed-image-class-reg": 1000, "seed-sequence-two-heads": 600,
+        "table-30-layers": 5000}
 SHORT_RUN = dict(template="seed-multi-regression", rows=5000, epochs=6)
 
 
@@ -163,14 +163,18 @@ def short_runs(runs: int = 2) -> list[dict]:
     return out
 
 
-def child(backend: str, names: list[str], epochs: int, short: bool) -> None:
+def child(backend: str, names: list[str], epochs: int, short: bool, label: str) -> None:
     import keras
 
     from builder.data import prepare
-    from builder.train import backend as choice
     from builder.train.engine import flops_per_sample
 
-    choice.configure_compilation_cache()
+    try:
+        from builder.train import backend as choice
+    except ImportError:       # the engine before backend choice (``--today-root``)
+        choice = None
+    if choice is not None:
+        choice.configure_compilation_cache()
     assert keras.backend.backend() == backend, keras.backend.backend()
     for name in names:
         design, data = design_and_data(name, ROWS[name])
@@ -181,21 +185,30 @@ def child(backend: str, names: list[str], epochs: int, short: bool) -> None:
         result["engine"] = engine_fit(design, prepared, epochs)
         print("RESULT " + json.dumps(result), flush=True)
     if short:
-        print("SHORT " + json.dumps(dict(backend=backend, matmul=matmul_gflops(), runs=short_runs())), flush=True)
+        print("SHORT " + json.dumps(dict(backend=backend, label=label, matmul=matmul_gflops(), runs=short_runs())),
+              flush=True)
 
 
 # ---------------------------------------------------------------- parent side
 
-def run_child(backend: str, args) -> tuple[list[dict], list[dict]]:
+def run_child(backend: str, args, models: list[str], short: bool, root: str = str(ROOT), label: str = "now"):
+    """One child process; its lines are echoed to stderr as they come, so a cut-short run still tells."""
     env = dict(os.environ, KERAS_BACKEND=backend)
-    cmd = [sys.executable, __file__, "--child", backend, "--epochs", str(args.epochs), "--models", *args.models]
-    if args.short:
-        cmd.append("--short")
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
-    results = [json.loads(line[7:]) for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    shorts = [json.loads(line[6:]) for line in done.stdout.splitlines() if line.startswith("SHORT ")]
-    if done.returncode:
-        print(f"child {backend} failed:\n{done.stderr[-3000:]}", file=sys.stderr)
+    cmd = [sys.executable, __file__, "--child", backend, "--epochs", str(args.epochs), "--root", root,
+           "--label", label, "--models", *models, "--short" if short else "--no-short"]
+    results, shorts = [], []
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          cwd=ROOT) as child_process:
+        for line in child_process.stdout:
+            if line.startswith("RESULT "):
+                results.append(json.loads(line[7:]))
+            elif line.startswith("SHORT "):
+                shorts.append(json.loads(line[6:]))
+            else:
+                continue
+            print(f"  {label} {line.strip()}", file=sys.stderr, flush=True)
+    if child_process.returncode:
+        print(f"child {backend} ({label}) exited with {child_process.returncode}", file=sys.stderr)
     return results, shorts
 
 
@@ -233,16 +246,19 @@ def report(results: list[dict], shorts: list[dict], args) -> None:
     if shorts:
         print(f"\nShort run: {SHORT_RUN['rows']:,} rows of {SHORT_RUN['template']}, {SHORT_RUN['epochs']} epochs, "
               "engine.train (validation, test predictions, saving); seconds, best of the repeats.\n")
-        print("| backend | process | Train -> first step | last step -> finished | wall | pure training | wall / pure |")
-        print("|---|---|---:|---:|---:|---:|---:|")
-        for backend in args.backends:
+        print("| engine | backend | process | Train -> first step | last step -> finished | wall | pure training "
+              "| wall / pure |")
+        print("|---|---|---|---:|---:|---:|---:|---:|")
+        for engine_label, backend in sorted({(s["label"], s["backend"]) for s in shorts}, reverse=True):
             for run, label in ((0, "fresh"), (1, "warm (design seen)")):
-                rows = [r for s in shorts if s["backend"] == backend for r in s["runs"] if r["run"] == run]
+                rows = [r for s in shorts if (s["label"], s["backend"]) == (engine_label, backend)
+                        for r in s["runs"] if r["run"] == run]
                 if not rows:
                     continue
                 pick = min(rows, key=lambda r: r["wall"] / r["pure"])
-                print(f"| {backend} | {label} | {pick['to_first_step']:.2f} | {pick['last_to_finished']:.2f} | "
-                      f"{pick['wall']:.2f} | {pick['pure']:.2f} | {pick['wall'] / pick['pure']:.1f}x |")
+                print(f"| {engine_label} | {backend} | {label} | {pick['to_first_step']:.2f} | "
+                      f"{pick['last_to_finished']:.2f} | {pick['wall']:.2f} | {pick['pure']:.2f} | "
+                      f"{pick['wall'] / pick['pure']:.1f}x |")
 
 
 def main() -> None:
@@ -253,17 +269,23 @@ def main() -> None:
     p.add_argument("--models", nargs="*", default=list(ROWS))
     p.add_argument("--backends", nargs="*", default=["tensorflow", "jax"])
     p.add_argument("--short", action=argparse.BooleanOptionalAction, default=True, help="time the short run")
+    p.add_argument("--root", default=str(ROOT), help="(child) import builder from this checkout")
+    p.add_argument("--label", default="now", help="(child) name of the engine version in the report")
+    p.add_argument("--today-root", help="a checkout of the engine before this change: its short run is timed too "
+                                        "(e.g. git archive <commit> builder | tar -x -C DIR)")
     args = p.parse_args()
     if args.child:
-        child(args.child, args.models, args.epochs, args.short)
+        sys.path.insert(0, args.root)
+        child(args.child, args.models, args.epochs, args.short, args.label)
         return
     results, shorts = [], []
     for repeat in range(args.repeats):
+        if args.today_root and args.short:
+            shorts += run_child("tensorflow", args, [], True, args.today_root, "before")[1]
         for backend in args.backends:
-            r, s = run_child(backend, args)
+            r, s = run_child(backend, args, args.models, args.short)
             results += r
             shorts += s
-            print(f"  repeat {repeat + 1}, {backend}: {len(r)} models", file=sys.stderr, flush=True)
     report(results, shorts, args)
 
 

@@ -11,6 +11,7 @@ non-zero with one line (``DataError``/``DesignError``, printed by
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -50,6 +51,9 @@ def cmd_train(args) -> int:
     from ..train import backend as backends, engine
 
     backends.configure_compilation_cache()
+    # One run per process: nothing imported so far is garbage, so the engine's collection before
+    # building the model need not scan TensorFlow's objects (fixed costs, issue 14).
+    gc.freeze()
 
     strategy = engine.make_strategy(args.strategy)
     chief = is_chief() if args.strategy == "multiworker" else True

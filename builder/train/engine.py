@@ -27,6 +27,7 @@ import numpy as np
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
+from .batching import evaluation_batch_size
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -330,7 +331,9 @@ def target_scale(split) -> dict[str, float]:
 def fit_model(design: Design, prepared, training: Training, emit: Emit, should_stop: ShouldStop, run_id: str = "run",
               steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None):
     """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events."""
-    keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
+    # A reused worker must not keep the last run's graphs alive; one collection, not Keras' and a second one
+    # (each scans every object the process holds: seconds on a busy 2-core machine; see worker.freeze_warm_state).
+    keras.backend.clear_session(free_memory=False)
     gc.collect()
     keras.utils.set_random_seed(training.seed)
     if strategy is not None:
@@ -347,8 +350,9 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed)
     validation = None
+    val_batch = evaluation_batch_size(design, _rows(prepared.val), training.batch_size)   # fixed costs (issue 14)
     if _rows(prepared.val):
-        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed)
+        val_args = fit_arguments(design, prepared.val, val_batch, False, training.seed, distributed)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
@@ -360,7 +364,10 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     if distributed:
         _build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
-        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
+        # A tf.data pipeline is batched already; numpy validation data takes the larger batch here.
+        val_batching = {"validation_batch_size": val_batch} if isinstance(validation, tuple) else {}
+        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks,
+                  **val_batching)
     else:
         live.outcome.stopped = True
     return model, live.outcome
@@ -400,7 +407,7 @@ def _rows(split) -> int:
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
     if not _rows(prepared.test):
         return {h.name: np.zeros((0, h.output.units), "float32") for h in design.heads}
-    args = fit_arguments(design, prepared.test, max(batch_size, 256), False, 0)
+    args = fit_arguments(design, prepared.test, evaluation_batch_size(design, _rows(prepared.test), batch_size), False, 0)
     args.pop("sample_weight", None), args.pop("shuffle", None)
     if args.pop("y", None) is None:    # a tf.data pipeline of (x, y, weights): predict reads only x
         args["x"] = args["x"].map(lambda *parts: parts[0])
