@@ -103,6 +103,15 @@ def _needs_tensorflow(design: Design, strategy: str | None) -> str | None:
     return None
 
 
+def warm_default(force: str | None = None) -> str:
+    """The backend of a worker started before any design is known: the forced one, else TensorFlow
+    (the default penguins design has string columns)."""
+    try:
+        return forced(force) or "tensorflow"
+    except ValueError:
+        return "tensorflow"
+
+
 def event_text(event: dict) -> str:
     """Which backend trains a run and why, from its started or last event: "JAX (dense and ... JAX)"."""
     reason = event.get("backend_reason")

@@ -257,7 +257,7 @@ class TrainingService:
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
         self.warm_workers = max(0, min(warm_workers, self.max_concurrent))
         self._own_workdir = workdir is None
-        self.backend = backends.forced(backend)    # backend (issue 14): None picks one per design
+        self.backend = backend    # backend (issue 14): None: BUILDER_KERAS_BACKEND, else one per design
         self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
         self._ctx = mp.get_context("spawn")
         self._events = self._ctx.Queue()
@@ -277,7 +277,7 @@ class TrainingService:
         """Start the warm workers in the background (returns at once); call at server start."""
         with self._lock:
             while len(self._workers) < self.warm_workers:
-                self._spawn(self.backend or "tensorflow")
+                self._spawn(backends.warm_default(self.backend))
         return self
 
     def choose_backend(self, design: Design | dict | str) -> "backends.Choice":
@@ -460,7 +460,7 @@ class TrainingService:
     def _refill(self) -> None:
         """After a worker left or a run ended: keep the warm workers, hand out waiting runs, renumber the queue."""
         while len(self._workers) < self.warm_workers and not self._closed:
-            self._spawn(self.backend or "tensorflow")
+            self._spawn(backends.warm_default(self.backend))
         self._schedule()
         self._announce_places()
 
