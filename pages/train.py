@@ -48,7 +48,7 @@ with st.container(border=True):
                                                   step=0.1, format="%g", key=f"train_weight_{h.name}"
                                                   + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
-    # Multi-task tools (issue 13): loss balancing, the interference meter, per-head class weights.
+    # Multi-task tools: loss balancing, the interference meter, per-head class weights.
     c = st.columns(3)
     methods = multitask.balancing_choices()
     tools = {"balancing": c[0].selectbox("Loss balancing", list(methods), index=list(methods).index(t.balancing),
@@ -92,6 +92,8 @@ if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
 if misfit is not None:
     st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
+if report.ok:
+    st.caption(f"Backend: {runs.planned_backend(design)}. Set BUILDER_KERAS_BACKEND to force one.")
 
 
 # ------------------------------------------------------------ live view
@@ -102,6 +104,8 @@ def live_view():
         st.caption("Press Train to start. The curves update while it trains.")
         return
     st.progress(current.fraction(), text=current.progress_text())
+    if current.backend:
+        st.caption(f"{'Trained' if current.done else 'Training'} on {current.backend}.")
     if current.state == "error":
         st.error(current.message or "Training failed.")
     elif current.state == "stopped":
@@ -121,7 +125,7 @@ def live_view():
 
 
 def multitask_view(current):
-    """Each head's effective weight, and the interference meter with its reading and advice (issue 13)."""
+    """Each head's effective weight, and the interference meter with its reading and advice."""
     weights = multitask.weight_series(current)
     if weights:
         st.plotly_chart(multitask_figures.weights_figure(weights), key="train_weights_figure")

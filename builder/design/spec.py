@@ -147,7 +147,7 @@ class Head(Strict):
     target: str | None = Field(None, max_length=200)
     kind: Literal[HEAD_KINDS] | None = None
     classes: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=1000)
-    class_weight: Literal["none", "balanced"] = "none"   # multi-task (issue 13): this head's sample weights only
+    class_weight: Literal["none", "balanced"] = "none"   # multi-task: this head's sample weights only
 
 
 def head_kind(head: Head) -> str:
@@ -167,7 +167,7 @@ class Training(Strict):
     validation_split: float = Field(0.2, ge=0.0, le=0.5)
     early_stopping_patience: int = Field(0, ge=0, le=1000)   # 0: off
     seed: int = Field(0, ge=0, le=2**31 - 1)
-    # Multi-task tools (issue 13, builder/train/balancing.py, interference.py, report/comparison.py).
+    # Multi-task tools(builder/train/balancing.py, interference.py, report/comparison.py).
     balancing: Literal["fixed", "uncertainty", "dwa"] = "fixed"
     interference: Literal["auto", "on", "off"] = "auto"    # auto: on for designs with two heads or more
     interference_every: int = Field(0, ge=0, le=100_000)   # steps between readings; 0: once per epoch

@@ -16,7 +16,10 @@ comments are fixed text.
 
 from __future__ import annotations
 
+import inspect
+
 from ..data.scaling import learns_standardised
+from ..data.splits import split_indices
 from ..data.writer import NPZ_INPUT_KEY
 from . import multitask_script
 from ..design.spec import Design, Head, TableInput, head_kind
@@ -254,21 +257,12 @@ def in_original_units(history, scales):
     return out
 '''
 
-SPLIT_CODE = '''
+# The app's own split function, copied into the script verbatim: one rule, so the same seed gives the same rows.
+SPLIT_CODE = inspect.getsource(split_indices) + '''
+
 def split_rows(n, strata=None):
-    """(train, validation, test) row indices: within each class the same shares go to each split."""
-    rng = np.random.default_rng(SEED)
-    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in np.unique(strata)]
-    parts = [[], [], []]
-    for group in groups:
-        group = rng.permutation(group)
-        n_val, n_test = int(round(len(group) * VALIDATION_SPLIT)), int(round(len(group) * TEST_SPLIT))
-        if n_val + n_test >= len(group):  # a tiny group trains first
-            n_val = n_test = 0
-        parts[1].append(group[:n_val])
-        parts[2].append(group[n_val:n_val + n_test])
-        parts[0].append(group[n_val + n_test:])
-    return tuple(rng.permutation(np.concatenate(p)) if p else np.arange(0) for p in parts)
+    """(train, validation, test) row indices, exactly as the designer split them."""
+    return split_indices(n, SEED, VALIDATION_SPLIT, TEST_SPLIT, strata)
 
 
 def strata(y, weights):

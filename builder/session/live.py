@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..design.spec import Design
+from ..train.backend import event_text
 from ..train.events import DONE_TYPES
 
 if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
@@ -44,6 +45,7 @@ class LiveRun:
     multitask: list = field(default_factory=list)   # "balancing" and "interference" events, in order
     phase_index: int = 0              # a comparison: which of its trainings is under way, of how many
     phases: int = 1
+    backend: str = ""                 # "JAX (dense and recurrent layers train fastest on JAX)", once started
 
     @property
     def active(self) -> bool:
@@ -60,6 +62,8 @@ class LiveRun:
     def add(self, event: Mapping) -> None:
         kind = event.get("type", "")
         self._where(event)
+        if isinstance(event.get("backend"), str):
+            self.backend = event_text(event)
         if kind == "queued":
             self.state, self.position = "queued", event.get("place", self.position)
         elif kind == "started":

@@ -1,4 +1,4 @@
-"""What the Train and Results pages need from the multi-task tools (issue 13), as plain data.
+"""What the Train and Results pages need from the multi-task tools, as plain data.
 
 Settings edits (balancing, meter, class weights, comparison budget) return a checked design; the
 branch-point advice is applied only by the user, as one undo step; the live series come from a

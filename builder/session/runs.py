@@ -250,6 +250,16 @@ def start_sharing(state: MutableMapping, service: TrainingService, design: Desig
     return begin(state, SHARING, handle, design, training.epochs)
 
 
+def planned_backend(design: Design, service: TrainingService | None = None) -> str:
+    """The backend a Train press would use for ``design``, and why; warms a worker for it when given the service."""
+    from ..train import backend as backends
+
+    choice = backends.choose(design)
+    if service is not None and hasattr(service, "prewarm"):
+        service.prewarm(choice.name)
+    return choice.describe()
+
+
 def _check_dataset(dataset: Dataset | None) -> None:
     if dataset is None:
         raise DataError("pick or upload a dataset on the Data page first: training needs data.")

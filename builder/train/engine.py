@@ -31,6 +31,7 @@ from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
 from . import keras_fixes, multitask
+from .batching import evaluation_batch_size
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -130,6 +131,10 @@ def choose_steps_per_execution(design: Design, batch_size: int) -> int:
 
 
 def _has_gpu() -> bool:
+    if keras.backend.backend() == "jax":    # a JAX worker need not import TensorFlow
+        import jax
+
+        return jax.default_backend() == "gpu"
     import tensorflow as tf
 
     return bool(tf.config.list_physical_devices("GPU"))
@@ -313,10 +318,12 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
 
     With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
     """
-    keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
+    # A reused worker must not keep the last run's graphs alive; one collection, not Keras' and a second one
+    # (each scans every object the process holds: seconds on a busy 2-core machine; see worker.freeze_warm_state).
+    keras.backend.clear_session(free_memory=False)
     gc.collect()
     keras.utils.set_random_seed(training.seed)
-    prepared = multitask.with_class_weights(design, prepared)     # issue 13: per-head class weights
+    prepared = multitask.with_class_weights(design, prepared)     # per-head class weights
     if strategy is not None:
         # Collective ops inside Keras' multi-step while loop fail to run ("You must feed a value
         # for placeholder tensor ... while/cond/Placeholder"); distributed runs go one step per call.
@@ -332,8 +339,9 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
     validation = None
+    val_batch = evaluation_batch_size(design, _rows(prepared.val), training.batch_size)   # fewer, larger batches: fewer traces
     if _rows(prepared.val):
-        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed, scaling)
+        val_args = fit_arguments(design, prepared.val, val_batch, False, training.seed, distributed, scaling)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
@@ -353,7 +361,10 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     if distributed:
         keras_fixes.build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
-        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
+        # A tf.data pipeline is batched already; numpy validation data takes the larger batch here.
+        val_batching = {"validation_batch_size": val_batch} if isinstance(validation, tuple) else {}
+        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks,
+                  **val_batching)
     else:
         live.outcome.stopped = True
     with strategy.scope() if strategy is not None else nullcontext():
@@ -368,7 +379,7 @@ def _rows(split: Split | None) -> int:
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
     if not _rows(prepared.test):
         return {h.name: np.zeros((0, h.output.units), "float32") for h in design.heads}
-    args = fit_arguments(design, prepared.test, max(batch_size, 256), False, 0)
+    args = fit_arguments(design, prepared.test, evaluation_batch_size(design, _rows(prepared.test), batch_size), False, 0)
     args.pop("sample_weight", None), args.pop("shuffle", None)
     if args.pop("y", None) is None:    # a tf.data pipeline of (x, y, weights): predict reads only x
         args["x"] = args["x"].map(lambda *parts: parts[0])
@@ -377,20 +388,22 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
 
 def train(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
-          strategy=None) -> dict:
+          strategy=None, extra: dict | None = None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
 
     The returned dict is the "finished", "stopped" or "error" event: history,
-    test predictions and targets, and the saved model's path.
+    test predictions and targets, and the saved model's path.  ``extra`` (such as
+    which backend trains and why) goes into the "started" and the last event.
     """
     training = training or design.training
+    extra = extra or {}
     prepared = prepare_data(design, data, training)
     emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
-               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
+               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test), **extra))
     model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy,
                                checkpoint=model_path if strategy is None else None)
     common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
-                  elapsed=round(outcome.elapsed, 3))
+                  elapsed=round(outcome.elapsed, 3), **extra)
     if outcome.diverged:
         return event("error", run_id, message=outcome.diverged, diverged=True, **common)
     if model_path:

@@ -1,4 +1,4 @@
-"""Where the multi-task tools (issue 13) join a run: class weights, loss balancing, the interference meter.
+"""Where the multi-task tools join a run: class weights, loss balancing, the interference meter.
 
 ``fit_model`` in ``engine`` makes two calls: ``with_class_weights`` on the splits before fitting and
 ``callbacks`` after compiling.  Imports Keras inside functions (workers and the CLI only).

@@ -33,6 +33,7 @@ import numpy as np
 from ..model.build import as_design
 from ..design.spec import Design, Training
 from ..design.validate import Report
+from . import backend as backends
 from .events import DONE_TYPES, event, ordinal
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main
@@ -74,6 +75,8 @@ class RunResult:
     epochs_run: int = 0
     elapsed: float = 0.0
     sharing: dict | None = None
+    backend: str = ""              : the Keras backend that trained it, and why
+    backend_reason: str = ""
 
     def load_model(self):
         """The trained Keras model (imports Keras in this process)."""
@@ -111,6 +114,7 @@ class RunHandle:
         self.result: RunResult | None = None
         self.error: str | None = None
         self.stop_requested = False     # Stop pressed; the run is saving what it has
+        self.backend: backends.Choice | None = None : set by the service at submit
 
     # -- for the page
     def poll(self) -> list[dict]:
@@ -193,7 +197,8 @@ class RunHandle:
                 run_id=self.run_id, design=self.design, status=ev["type"], model_path=ev.get("model_path"),
                 history=self.history, test_predictions=ev["test_predictions"], test_targets=ev["test_targets"],
                 test_weights=ev.get("test_weights") or {}, epochs_run=ev.get("epochs_run", 0),
-                elapsed=ev.get("elapsed", 0.0), sharing=ev.get("sharing"))
+                elapsed=ev.get("elapsed", 0.0), sharing=ev.get("sharing"),
+                backend=ev.get("backend", ""), backend_reason=ev.get("backend_reason", ""))
             if self.result.model_path:
                 # The saved model lives as long as the result: a session that drops old runs frees the disk.
                 weakref.finalize(self.result, _remove_file, self.result.model_path)
@@ -253,6 +258,7 @@ class _Worker:
     job: Job | None = None
     answered: bool = False            # the worker has sent an event of its current run: it took the job
     stop_since: float | None = None   # when Stop was passed on, for the grace period
+    backend: str = "tensorflow"       # the Keras backend, fixed for the process's life
 
 
 class TrainingService:
@@ -269,10 +275,12 @@ class TrainingService:
         >>> handle.poll()                               # from st.fragment(run_every=0.5)
     """
 
-    def __init__(self, max_concurrent: int | None = None, warm_workers: int = 1, workdir: str | None = None):
+    def __init__(self, max_concurrent: int | None = None, warm_workers: int = 1, workdir: str | None = None,
+                 backend: str | None = None):
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
         self.warm_workers = max(0, min(warm_workers, self.max_concurrent))
         self._own_workdir = workdir is None
+        self.backend = backend  : None: BUILDER_KERAS_BACKEND, else one per design
         self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
         self._ctx = mp.get_context("spawn")
         self._events = self._ctx.Queue()
@@ -292,8 +300,19 @@ class TrainingService:
         """Start the warm workers in the background (returns at once); call at server start."""
         with self._lock:
             while len(self._workers) < self.warm_workers:
-                self._spawn()
+                self._spawn(backends.warm_default(self.backend))
         return self
+
+    def choose_backend(self, design: Design | dict | str) -> "backends.Choice":
+        """the Keras backend this service would train ``design`` on, and why."""
+        return backends.choose(as_design(design), force=self.backend)
+
+    def prewarm(self, backend: str) -> None:
+        """start a worker for ``backend`` now if none exists and one more fits under the cap."""
+        with self._lock:
+            if not self._closed and not any(w.backend == backend for w in self._workers) \
+                    and len(self._workers) < self.max_concurrent:
+                self._spawn(backend)
 
     def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
                kind: str = "train", steps_per_execution: int | str = "auto", report: Report | None = None) -> RunHandle:
@@ -312,8 +331,10 @@ class TrainingService:
         check_memory(design, training, data_nbytes(data), report=report)
         run_id = f"run{next(self._ids)}"
         handle = RunHandle(run_id, design, training, kind, self)
+        handle.backend = self.choose_backend(design)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
-                  os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution)
+                  os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution,
+                  handle.backend.name, handle.backend.reason)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
@@ -359,14 +380,14 @@ class TrainingService:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ---------------------------------------------------------- workers
-    def _spawn(self) -> _Worker:
+    def _spawn(self, backend: str = "tensorflow") -> _Worker:
         jobs, stop = self._ctx.Queue(), self._ctx.Event()
         wid = next(self._worker_ids)
-        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop),
+        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop, backend),
                                     name=f"builder-train-{wid}", daemon=True)
         with _main_module_hidden():
             process.start()
-        worker = _Worker(wid, process, jobs, stop)
+        worker = _Worker(wid, process, jobs, stop, backend=backend)
         self._workers.append(worker)
         return worker
 
@@ -375,10 +396,13 @@ class TrainingService:
         for w in [w for w in self._workers if w.run is None and not w.process.is_alive()]:
             self._workers.remove(w)         # died while idle: never hand it a run
         while self._waiting:
-            worker = next((w for w in self._workers if w.run is None and w.ready), None) \
-                or next((w for w in self._workers if w.run is None), None)
+            wanted = self._waiting[0][1].backend  : a worker of the run's backend
+            free = [w for w in self._workers if w.run is None and w.backend == wanted]
+            worker = next((w for w in free if w.ready), None) or next(iter(free), None)
+            if worker is None and len(self._workers) >= self.max_concurrent:
+                self._retire_one_idle()             # an idle worker of the other backend makes room
             if worker is None and len(self._workers) < self.max_concurrent:
-                worker = self._spawn()
+                worker = self._spawn(wanted)
             if worker is None:
                 return
             handle, job = self._waiting.popleft()
@@ -387,6 +411,12 @@ class TrainingService:
             handle.status = "running" if worker.ready else "starting"
             handle.queue_place = None
             worker.jobs.put(job)
+
+    def _retire_one_idle(self) -> None:
+        idle = next((w for w in self._workers if w.run is None), None)
+        if idle is not None:
+            idle.jobs.put(None)
+            self._workers.remove(idle)
 
     def _announce_places(self) -> None:
         for place, (handle, _) in enumerate(self._waiting, start=1):
@@ -456,13 +486,17 @@ class TrainingService:
         for w in self._workers:
             if w.run is handle:
                 w.run, w.job, w.stop_since = None, None, None
+                # The worker that just ran is the one kept warm: its backend is the one in use.
+                self._workers.remove(w)
+                self._workers.insert(0, w)
+                break
         self._retire_extra_idle()
         self._refill()
 
     def _refill(self) -> None:
         """After a worker left or a run ended: keep the warm workers, hand out waiting runs, renumber the queue."""
         while len(self._workers) < self.warm_workers and not self._closed:
-            self._spawn()
+            self._spawn(backends.warm_default(self.backend))
         self._schedule()
         self._announce_places()
 
