@@ -10,6 +10,7 @@ import streamlit as st
 
 from builder import session
 from builder.design.spec import HEAD_KINDS
+from builder.session import persist
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 
@@ -40,7 +41,9 @@ def on_upload() -> None:
     uploaded = ss.get("data.upload")
     if uploaded is None:
         return
-    if attempt(lambda: session.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
+    data = uploaded.getvalue()
+    if attempt(lambda: session.set_dataset(ss, read_csv(data, name=uploaded.name))):
+        persist.keep_upload(ss, uploaded.name, data)      # a refresh or a restarted server reads it again
         ss[session.BUILTIN_KEY] = None
         ss[NOTE] = f"Read {uploaded.name}."
 
@@ -150,14 +153,11 @@ for message in ss.pop(FLASH, []):
     st.error(message)
 if note := ss.pop(NOTE, None):
     st.success(note)
-try:
-    picker()
-except ImportError:
-    st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
+picker()
 dataset = ss.get(session.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)
-    for warning in getattr(dataset, "warnings", []):      # what the reader fixed or guessed
+    for warning in dataset.warnings:      # what the reader fixed or guessed
         st.warning(warning)
     (tensor_view if dataset.kind == "tensor" else table_view)(dataset)

@@ -11,12 +11,6 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CSV = b"height,weight,colour,score\n1.5,60,red,3\n1.7,70,blue,4\n1.8,80,red,5\n1.6,65,green,3\n1.9,90,blue,6\n"
 
 
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
-
-
 @pytest.fixture
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30).run()     # Data is the default page
@@ -77,7 +71,10 @@ def test_apply_keeps_the_trunk_built_on_the_design_page(at):
     load(at, "penguins")
     at.button(key="data.apply").click().run()
     at.switch_page("pages/design.py").run()
-    at.button(key="add.Dropout").click().run()
+    at.session_state["canvas"] = {"action": {"op": "insert", "chain": "trunk", "index": 0, "type": "Dropout",
+                                             "nonce": 1}}           # a layer inserted on the canvas
+    at.run()
+    assert at.session_state["design"].trunk[0].type == "Dropout"
     trunk = at.session_state["design"].trunk
     at.switch_page("pages/data.py").run()
     at.selectbox(key="role.species").set_value("ignore").run()

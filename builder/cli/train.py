@@ -71,7 +71,7 @@ def cmd_train(args) -> int:
 def _save(args, partial: str | None, last: dict) -> int:
     """Move the trained model into place and write the history, each all or nothing."""
     from ..data.writer import write_atomically
-    from ..report.script import history_csv
+    from ..report.files import history_csv
 
     saved = []
     try:

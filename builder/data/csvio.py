@@ -61,7 +61,8 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
     name = name or (Path(data).name if isinstance(data, (str, Path)) and not _is_text(data) else "upload.csv")
     source, size, label = _source(data, name)
     if size > max_bytes:
-        raise DataError(f"{label} is {_size(size)}; the limit is {_size(max_bytes)}. "
+        over = _size(size) if _size(size) != _size(max_bytes) else f"{size:,} bytes, just over"
+        raise DataError(f"{label} is {over}; the limit is {_size(max_bytes)}. "
                         "Upload a sample of the rows, or raise the limit in the settings.")
     head = _head(source)
     _check_not_empty(head, label)

@@ -1,7 +1,11 @@
 """Datasets as files: CSV for tables, .npz (``x`` plus one array per head) for arrays.
 
 One writer serves the CLI's ``data`` command and the Export page's download,
-so the file a user gets is the same either way.
+so the file a user gets is the same either way.  Text cells that a
+spreadsheet would run as a formula (``=cmd|...``, ``+``, ``-``, ``@``) get a
+leading ``'`` (``builder.quoting.spreadsheet_cell``); numbers stay numbers,
+and the exported training script removes the guard, so it reads the values
+the app trained on.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..quoting import spreadsheet_cell
 from .builtin import PENGUINS_CSV, load_builtin
 
 NPZ_INPUT_KEY = "x"   # the input array in an .npz; each head's target is stored under the head's name
@@ -22,10 +27,22 @@ NPZ_INPUT_KEY = "x"   # the input array in an .npz; each head's target is stored
 def dataset_bytes(dataset) -> bytes:
     """The dataset as a file: a CSV with the original column names (missing as NA), or an ``.npz``."""
     if dataset.kind == "table":
-        return dataset.frame.to_csv(index=False, na_rep="NA").encode()
+        return guarded_frame(dataset.frame).to_csv(index=False, na_rep="NA").encode()
     out = io.BytesIO()
     np.savez_compressed(out, **{NPZ_INPUT_KEY: dataset.x}, **dataset.y)
     return out.getvalue()
+
+
+def guarded_frame(frame):
+    """A copy of ``frame`` whose text cells (and column names) cannot start a spreadsheet formula."""
+    import pandas as pd
+
+    out = frame.rename(columns=lambda c: spreadsheet_cell(str(c)))
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_object_dtype(series.dtype) or isinstance(series.dtype, pd.StringDtype):
+            out[column] = series.map(lambda v: spreadsheet_cell(v) if isinstance(v, str) else v)
+    return out
 
 
 def save_builtin(name: str, out: str | Path, rows: int | None = None, seed: int = 0) -> Path:

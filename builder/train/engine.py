@@ -14,6 +14,7 @@ one-second progress promise (see ``choose_steps_per_execution``).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -24,6 +25,8 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
+from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
+from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
@@ -42,12 +45,10 @@ ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, n
 
 # ------------------------------------------------------------ data for fit
 
-def prepare_data(design: Design, data: Any, training: Training, test: float = 0.15):
-    """Splits for a run: ``data`` is already prepared (has ``.train``) or a ``builder.data.Dataset``."""
-    if hasattr(data, "train"):
+def prepare_data(design: Design, data: Dataset | Prepared, training: Training, test: float = 0.15) -> Prepared:
+    """Splits for a run: ``data`` is already prepared, or a dataset to split with the run's seed."""
+    if isinstance(data, Prepared):
         return data
-    from ..data import prepare
-
     return prepare(design, data, seed=training.seed, val=training.validation_split, test=test)
 
 
@@ -59,11 +60,14 @@ def keras_targets(design: Design, per_head: dict | None):
     return values[0] if len(values) == 1 else values
 
 
-def split_for_fit(design: Design, split) -> tuple[Any, Any, Any]:
-    return split.x, keras_targets(design, split.y), keras_targets(design, getattr(split, "sample_weight", None))
+def split_for_fit(design: Design, split: Split, scaling: dict | None = None) -> tuple[Any, Any, Any]:
+    """(x, y, sample weights) as fit takes them; regression targets standardised by ``scaling``."""
+    y = standardised(split.y, scaling) if scaling else split.y
+    return split.x, keras_targets(design, y), keras_targets(design, split.sample_weight)
 
 
-def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False) -> dict:
+def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False,
+                  scaling: dict | None = None) -> dict:
     """Keyword arguments for ``fit``/``evaluate``: numpy arrays as they are, or a tf.data pipeline.
 
     Keras' own array adapter is fast but only takes numbers; table data has
@@ -71,7 +75,7 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     does any data under a tf.distribute strategy (Keras cannot distribute
     numpy arrays across workers).
     """
-    x, y, weights = split_for_fit(design, split)
+    x, y, weights = split_for_fit(design, split, scaling)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
         return dict(x=x, y=y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle)
@@ -149,8 +153,10 @@ class LiveCallback(keras.callbacks.Callback):
     """Streams progress and epoch events, honours Stop, and stops on a NaN or infinite loss."""
 
     def __init__(self, design: Design, training: Training, steps: int, emit: Emit, should_stop: ShouldStop,
-                 run_id: str, target_scale: dict[str, float], extra: dict | None = None):
+                 run_id: str, target_scale: dict[str, float], extra: dict | None = None,
+                 scaling: dict | None = None):
         super().__init__()
+        self.scaling = scaling or {}     # standardised heads: their mae/mse are reported in original units
         self.heads = [h.name for h in design.heads]
         self.training, self.steps, self.emit, self.should_stop = training, steps, emit, should_stop
         self.run_id, self.target_scale, self.extra = run_id, target_scale, extra or {}
@@ -202,7 +208,7 @@ class LiveCallback(keras.callbacks.Callback):
         done = self._done_steps(step)
         if not self.first_step_at:
             self.first_step_at, self.steps_at_first = now, done
-        total, _, per_head = head_logs(logs or {}, self.heads)
+        total, _, per_head = self._head_logs(logs)
         if self._diverged(total, per_head):
             return
         self._remember(per_head)
@@ -218,7 +224,7 @@ class LiveCallback(keras.callbacks.Callback):
             self.model.stop_evaluating = True
 
     def _epoch_end(self, epoch, logs):
-        total, val_total, per_head = head_logs(logs or {}, self.heads)
+        total, val_total, per_head = self._head_logs(logs)
         if self._diverged(total, per_head) or self._diverged(val_total, per_head, "val_loss"):
             return
         flat = flat_logs(total, val_total, per_head)
@@ -229,6 +235,10 @@ class LiveCallback(keras.callbacks.Callback):
                         **self._base(self.steps)))
         self.last_progress = time.monotonic()
         self._check_stop()
+
+    def _head_logs(self, logs):
+        total, val_total, per_head = head_logs(logs or {}, self.heads)
+        return total, val_total, metrics_in_original_units(per_head, self.scaling)
 
     def on_train_end(self, logs=None):
         self.outcome.elapsed = time.monotonic() - self.started
@@ -312,19 +322,21 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         steps_per_execution = 1
     elif steps_per_execution == "auto":
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
+    # Regression heads learn standardised targets (builder.data.scaling); only this design's heads.
+    scaling = {h.name: prepared.target_scaling[h.name] for h in design.heads if h.name in prepared.target_scaling}
     with strategy.scope() if strategy is not None else nullcontext():
         model = build_model(design)
-        # A per-head view of the splits still fits preprocessing on the full original splits.
-        _fit_preprocessing(model, design, getattr(prepared, "source", prepared))
+        fit_preprocessing(model, design, prepared)
         compile_model(model, design, training, steps_per_execution=steps_per_execution)
     distributed = strategy is not None
-    train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed)
+    train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
     validation = None
     if _rows(prepared.val):
-        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed)
+        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed, scaling)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
-    live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
+    live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
+                        scaling)
     callbacks = [live]
     if checkpoint:
         from .checkpoint import Checkpoint
@@ -341,25 +353,13 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
     else:
         live.outcome.stopped = True
+    with strategy.scope() if strategy is not None else nullcontext():
+        fold_into_outputs(model, scaling)    # from here on the model predicts in the targets' own units
     return model, live.outcome
 
 
-def _fit_preprocessing(model, design: Design, prepared) -> None:
-    """Input statistics and regression output scale from the training split (``builder.data``)."""
-    from ..data import Prepared, fit_preprocessing
-
-    if isinstance(prepared, Prepared):
-        fit_preprocessing(model, design, prepared)
-
-
-def _rows(split) -> int:
-    if split is None:
-        return 0
-    n = getattr(split, "n", None)
-    if n is not None:
-        return int(n)
-    x = split.x
-    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+def _rows(split: Split | None) -> int:
+    return split.n if split is not None else 0
 
 
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
@@ -372,7 +372,7 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
     return by_head(design, model.predict(**args, verbose=0))
 
 
-def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def train(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
           strategy=None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
@@ -402,7 +402,7 @@ def train(design: Design, data: Any, training: Training | None, emit: Emit, shou
 def _test_split(prepared) -> dict:
     """The last event's ``test_targets`` and ``test_weights``: what the test predictions are scored against."""
     return dict(test_targets=dict(prepared.test.y),
-                test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}))
+                test_weights=dict(prepared.test.sample_weight))
 
 
 def single_head_design(design: Design, head_name: str) -> Design:
@@ -410,7 +410,7 @@ def single_head_design(design: Design, head_name: str) -> Design:
     return design.model_copy(update={"heads": [design.head(head_name)]})
 
 
-def compare_sharing(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def compare_sharing(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
                     run_id: str = "sharing", model_path: str | None = None) -> dict:
     """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
 
@@ -447,29 +447,13 @@ def compare_sharing(design: Design, data: Any, training: Training | None, emit: 
                  sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 
-def prepared_for(design: Design, prepared):
+def prepared_for(design: Design, prepared: Prepared) -> Prepared:
     """The same splits with only the targets of ``design``'s heads (inputs are shared, not copied)."""
     names = [h.name for h in design.heads]
 
-    def keep(split):
-        return _SplitView(split.x, {k: v for k, v in split.y.items() if k in names},
-                          {k: v for k, v in (getattr(split, "sample_weight", None) or {}).items() if k in names},
-                          _rows(split))
+    def keep(split: Split) -> Split:
+        return Split(split.x, {k: v for k, v in split.y.items() if k in names},
+                     {k: v for k, v in split.sample_weight.items() if k in names}, split.n)
 
-    return _PreparedView(keep(prepared.train), keep(prepared.val), keep(prepared.test), prepared)
-
-
-@dataclass
-class _SplitView:
-    x: Any
-    y: dict
-    sample_weight: dict
-    n: int
-
-
-@dataclass
-class _PreparedView:
-    train: _SplitView
-    val: _SplitView
-    test: _SplitView
-    source: Any = None
+    return dataclasses.replace(prepared, design=design, train=keep(prepared.train), val=keep(prepared.val),
+                               test=keep(prepared.test))

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..model.build import as_design
 from ..design.spec import Design, Training
+from ..design.validate import Report
 from .events import DONE_TYPES, event, ordinal
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main
@@ -295,7 +296,7 @@ class TrainingService:
         return self
 
     def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
-               kind: str = "train", steps_per_execution: int | str = "auto") -> RunHandle:
+               kind: str = "train", steps_per_execution: int | str = "auto", report: Report | None = None) -> RunHandle:
         """Queue a run of ``design`` on ``data`` (a ``builder.data.Dataset`` or prepared splits).
 
         ``kind="sharing"`` trains the design and then each head alone (same trunk, same
@@ -306,9 +307,9 @@ class TrainingService:
         """
         if kind not in ("train", "sharing"):
             raise ValueError(f"kind must be 'train' or 'sharing'. Received: kind={kind!r}")
-        design = as_design(design)
+        design = as_design(design, report)      # the page's own analysis of this design, when it passes one
         training = training or design.training
-        check_memory(design, training, data_nbytes(data))
+        check_memory(design, training, data_nbytes(data), report=report)
         run_id = f"run{next(self._ids)}"
         handle = RunHandle(run_id, design, training, kind, self)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
