@@ -75,7 +75,7 @@ class RunResult:
     epochs_run: int = 0
     elapsed: float = 0.0
     sharing: dict | None = None
-    backend: str = ""              : the Keras backend that trained it, and why
+    backend: str = ""   # the Keras backend that trained it, and why
     backend_reason: str = ""
 
     def load_model(self):
@@ -114,7 +114,7 @@ class RunHandle:
         self.result: RunResult | None = None
         self.error: str | None = None
         self.stop_requested = False     # Stop pressed; the run is saving what it has
-        self.backend: backends.Choice | None = None : set by the service at submit
+        self.backend: backends.Choice | None = None   # set by the service at submit
 
     # -- for the page
     def poll(self) -> list[dict]:
@@ -280,7 +280,7 @@ class TrainingService:
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
         self.warm_workers = max(0, min(warm_workers, self.max_concurrent))
         self._own_workdir = workdir is None
-        self.backend = backend  : None: BUILDER_KERAS_BACKEND, else one per design
+        self.backend = backend   # None: BUILDER_KERAS_BACKEND, else one per design
         self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
         self._ctx = mp.get_context("spawn")
         self._events = self._ctx.Queue()
@@ -396,7 +396,7 @@ class TrainingService:
         for w in [w for w in self._workers if w.run is None and not w.process.is_alive()]:
             self._workers.remove(w)         # died while idle: never hand it a run
         while self._waiting:
-            wanted = self._waiting[0][1].backend  : a worker of the run's backend
+            wanted = self._waiting[0][1].backend   # a worker of the run's backend
             free = [w for w in self._workers if w.run is None and w.backend == wanted]
             worker = next((w for w in free if w.ready), None) or next(iter(free), None)
             if worker is None and len(self._workers) >= self.max_concurrent:
