@@ -203,10 +203,10 @@ def test_workers_are_replaced_after_growing_or_dying(monkeypatch, tmp_path):
 
 
 def test_steps_per_execution_shrinks_for_costly_designs(monkeypatch):
-    from builder.train import engine
-    from builder.train.engine import choose_steps_per_execution
+    from builder.train import speed
+    from builder.train.speed import choose_steps_per_execution
 
-    monkeypatch.setattr(engine, "_has_gpu", lambda: False)   # the CPU figures; a GPU affords 32 for all
+    monkeypatch.setattr(speed, "has_gpu", lambda: False)   # the CPU figures; a GPU affords 32 for all
     cheap = choose_steps_per_execution(template("seed-multi-regression"), 32)
     costly = choose_steps_per_execution(template("seed-sequence-two-heads"), 32)
     assert cheap == 32 and 1 <= costly < cheap
