@@ -24,6 +24,11 @@ def auto(monkeypatch):
     monkeypatch.setattr(backends, "jax_installed", lambda: True)
 
 
+def without_meter(design):
+    """The design with the task-interference meter off (the meter reads gradients with TensorFlow)."""
+    return design.model_copy(update={"training": design.training.model_copy(update={"interference": "off"})})
+
+
 def penguins_design():
     data = load_builtin("penguins")
     return suggest_design(data, data.targets)
@@ -35,8 +40,19 @@ def penguins_design():
     ("seed-image-class-reg", "tensorflow", "convolutions"),
 ])
 def test_each_template_gets_the_backend_measured_fastest_for_it(auto, name, expected, words):
-    choice = backends.choose(template(name))
+    choice = backends.choose(without_meter(template(name)))
     assert choice.name == expected and words in choice.reason
+
+
+def test_the_multitask_tools_keep_a_design_on_tensorflow(auto):
+    dense = template("seed-multi-regression")            # three heads: the meter is on by default
+    assert backends.choose(dense).name == "tensorflow"
+    assert "interference meter" in backends.choose(dense).reason
+    balanced = without_meter(dense).model_copy(update={"training": without_meter(dense).training.model_copy(
+        update={"balancing": "uncertainty"})})
+    assert "loss balancing" in backends.choose(balanced).reason
+    forced = backends.choose(dense, force="jax")
+    assert forced.name == "tensorflow" and "asked for JAX" in forced.reason
 
 
 def test_string_columns_and_distributed_runs_stay_on_tensorflow(auto):
@@ -49,7 +65,7 @@ def test_string_columns_and_distributed_runs_stay_on_tensorflow(auto):
 def test_without_jax_everything_trains_on_tensorflow(monkeypatch):
     monkeypatch.delenv(backends.SETTING, raising=False)
     monkeypatch.setattr(backends, "jax_installed", lambda: False)
-    choice = backends.choose(template("seed-multi-regression"))
+    choice = backends.choose(without_meter(template("seed-multi-regression")))
     assert choice.name == "tensorflow" and "not installed" in choice.reason
 
 
@@ -57,9 +73,9 @@ def test_the_setting_forces_a_backend_and_a_typo_is_named_not_fatal(auto, monkey
     monkeypatch.setenv(backends.SETTING, "tensorflow")
     assert backends.choose(template("seed-multi-regression")) == backends.Choice(
         "tensorflow", f"set by {backends.SETTING} or --backend", forced=True)
-    assert backends.choose(template("seed-image-class-reg"), force="jax").name == "jax"
+    assert backends.choose(without_meter(template("seed-image-class-reg")), force="jax").name == "jax"
     monkeypatch.setenv(backends.SETTING, "jaxx")
-    choice = backends.choose(template("seed-multi-regression"))
+    choice = backends.choose(without_meter(template("seed-multi-regression")))
     assert choice.name == "jax" and "Received: 'jaxx'" in choice.reason
 
 
@@ -105,7 +121,7 @@ def test_the_same_weights_predict_the_same_under_tensorflow_and_jax(keras, tmp_p
 
 @needs_jax
 def test_cli_says_which_backend_trained_and_the_flag_forces_one(tmp_path):
-    design = template("seed-multi-regression")
+    design = without_meter(template("seed-multi-regression"))
     (tmp_path / "d.json").write_text(design.to_json())
     data = load_builtin("seed-multi-regression", rows=120)
     np.savez(tmp_path / "d.npz", x=data.x, **data.y)
@@ -134,7 +150,7 @@ def test_a_design_trained_on_each_backend_saves_a_model_that_predicts_what_was_r
     from builder.train.engine import predict_test
 
     monkeypatch.delenv(backends.SETTING, raising=False)
-    dense = template("seed-multi-regression")
+    dense = without_meter(template("seed-multi-regression"))
     runs = [(dense, load_builtin("seed-multi-regression", rows=200), "jax"),
             (penguins_design(), load_builtin("penguins"), "tensorflow")]
     service = TrainingService(max_concurrent=1, warm_workers=0)

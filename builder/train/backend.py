@@ -77,8 +77,8 @@ def choose(design: Design, strategy: str | None = None, force: str | None = None
     except ValueError as e:     # a mistyped setting must not stop training: say so and choose as usual
         choice = choose(design, strategy, "auto")
         return Choice(choice.name, f"{choice.reason}; {SETTING} ignored: {e}")
-    if wanted == "jax" and reason_tf and "string" in reason_tf:
-        return Choice("tensorflow", f"{reason_tf}; asked for JAX, which cannot run them")
+    if wanted == "jax" and (cannot := _jax_cannot(design)):
+        return Choice("tensorflow", f"{cannot}; asked for JAX, which cannot run it")
     if wanted == "jax" and not jax_installed():
         return Choice("tensorflow", "asked for JAX, but it is not installed (pip install jax)")
     if wanted:
@@ -91,15 +91,30 @@ def choose(design: Design, strategy: str | None = None, force: str | None = None
 
 
 def _needs_tensorflow(design: Design, strategy: str | None) -> str | None:
+    """Why ``design`` trains on TensorFlow, or None: what JAX cannot run comes first, then what is faster."""
     from ..design.registry import REGISTRY
 
     if strategy:
         return "tf.distribute runs need TensorFlow"
-    if isinstance(design.input, TableInput) and any(c.kind != "numeric" for c in design.input.columns):
-        return "string columns are looked up inside a TensorFlow graph"
+    if reason := _jax_cannot(design):
+        return reason
     categories = {REGISTRY[layer.type].category for _, layer in design.all_layers()}
     if categories & set(TENSORFLOW_CATEGORIES):
         return "convolutions train fastest on TensorFlow"
+    return None
+
+
+def _jax_cannot(design: Design) -> str | None:
+    """What in ``design``'s run only TensorFlow can do, in words, or None."""
+    from .balancing import is_balanced
+    from .interference import enabled as meter_enabled
+
+    if isinstance(design.input, TableInput) and any(c.kind != "numeric" for c in design.input.columns):
+        return "string columns are looked up inside a TensorFlow graph"
+    if meter_enabled(design):
+        return "the task-interference meter reads gradients with TensorFlow (switch it off to train on JAX)"
+    if is_balanced(design):
+        return "loss balancing trains with a TensorFlow step"
     return None
 
 

@@ -147,7 +147,7 @@ class TrainingService:
         handle.backend = self.choose_backend(design)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
                   os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution,
-                  handle.backend.name, handle.backend.reason)
+                  backend=handle.backend.name, backend_reason=handle.backend.reason)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
