@@ -33,6 +33,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_train import epoch_timer, samples_per_s  # noqa: E402  (one epoch clock for both benchmarks)
 
 ROWS = {"seed-multi-regression": 10000, "seed-image-class-reg": 1000, "seed-sequence-two-heads": 600,
         "table-30-layers": 5000}
@@ -87,21 +89,6 @@ def design_and_data(name: str, rows: int):
     return template(name), load_builtin(name, rows=rows)
 
 
-def epoch_ends(keras):
-    class Ends(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.ends = []
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.ends.append(time.perf_counter())
-
-    return Ends()
-
-
-def rate(rows: int, ends: list[float]) -> float:
-    return rows * (len(ends) - 1) / (ends[-1] - ends[0])
-
-
 def plain_fit(design, prepared, epochs: int) -> float:
     import keras
 
@@ -113,10 +100,10 @@ def plain_fit(design, prepared, epochs: int) -> float:
     model = build_model(design)
     _fit_preprocessing(model, design, prepared)
     compile_model(model, design)
-    timer = epoch_ends(keras)
+    timer = epoch_timer(keras)
     args = fit_arguments(design, prepared.train, design.training.batch_size, True, 0)
     model.fit(**args, epochs=epochs, verbose=0, callbacks=[timer])
-    return rate(prepared.train.n, timer.ends)
+    return samples_per_s(prepared.train.n, timer.ends)
 
 
 def engine_fit(design, prepared, epochs: int) -> float:
@@ -126,7 +113,7 @@ def engine_fit(design, prepared, epochs: int) -> float:
     training = design.training.model_copy(update={"epochs": epochs})
     engine.fit_model(design, prepared, training,
                      lambda ev: ends.append(time.perf_counter()) if ev["type"] == "epoch" else None, lambda: False)
-    return rate(prepared.train.n, ends)
+    return samples_per_s(prepared.train.n, ends)
 
 
 def no_validation(prepared):

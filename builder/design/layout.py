@@ -42,6 +42,7 @@ class Box:
     role: str                 # input | trunk | branch | output
     type: str
     lines: list[str]          # caption lines after the title, already wrapped
+    # Where it is drawn, in canvas pixels: top-left corner, height and width.
     x: int
     y: int
     h: int
