@@ -62,11 +62,13 @@ def _main_module_hidden():
 
 @dataclass
 class _Worker:
+    """One worker process as the service sees it: its queues, and the run it is training, if any."""
+
     id: int
     process: Any
-    jobs: Any
-    stop: Any
-    ready: bool = False
+    jobs: Any                         # the job queue into the process
+    stop: Any                         # the Stop flag it checks between batch groups
+    ready: bool = False               # TensorFlow (or JAX) imported and warmed up
     run: RunHandle | None = None
     job: Job | None = None
     answered: bool = False            # the worker has sent an event of its current run: it took the job
