@@ -13,6 +13,7 @@ The callback imports TensorFlow inside functions; ``reading`` and ``branch_advic
 from __future__ import annotations
 
 import math
+import time
 from typing import Callable
 
 PROBE_ROWS = 256
@@ -173,12 +174,14 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
         def _read(self, at: float) -> None:
             if not variables:
                 return
+            started = time.perf_counter()
             cos, norms = measure(x, ys, ws)
             cosine, share = summarise(heads, cos.numpy(), norms.numpy(), weights())
             if not all(math.isfinite(v) for v in cosine.values()):
                 return
             emit(event("interference", run_id, at=round(at, 4), cosine=cosine, share=share,
-                       sentence=reading(cosine, share), **(extra or {})))
+                       sentence=reading(cosine, share), seconds=round(time.perf_counter() - started, 5),
+                       **(extra or {})))
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
