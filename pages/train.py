@@ -3,10 +3,11 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
-from builder.session import multitask, runs
+from builder.session import mismatch, multitask, runs
 from builder.design.spec import OPTIMIZERS, Head, Training, bounds
 import pages
 from builder.report import figures, multitask_figures
+from builder.data.scaling import LOSS_WEIGHT_NOTE
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -40,9 +41,12 @@ with st.container(border=True):
         key="train_patience"))
     settings["seed"] = int(c[2].number_input("Seed", *bounds(Training, "seed"), value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
+    st.caption(LOSS_WEIGHT_NOTE)
     c = st.columns(min(len(design.heads), 4) or 1)
+    names = [h.name for h in design.heads]   # a link may repeat a name (validation refuses it): keys stay unique
     weights = {h.name: c[i % len(c)].number_input(h.name, *bounds(Head, "loss_weight"), value=h.loss_weight,
-                                                  step=0.1, format="%g", key=f"train_weight_{h.name}")
+                                                  step=0.1, format="%g", key=f"train_weight_{h.name}"
+                                                  + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
     # Multi-task tools (issue 13): loss balancing, the interference meter, per-head class weights.
     c = st.columns(3)
@@ -75,8 +79,10 @@ if not report.ok:
     st.error("Fix the design before training (Design page):\n\n" + "\n".join(f"- {p}" for p in report.errors))
 if dataset is None:
     st.info("Pick or upload a dataset on the Data page: training needs data.")
+misfit = mismatch.for_session(ss)       # the banner above says it; Train stays off until it is fixed
 left, right, _ = st.columns([1, 1, 4])
-if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
+if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None or misfit is not None,
+               key="train_start", help=f"Train is off: {misfit.problem}" if misfit else None):
     try:
         runs.start_run(ss, pages.training_service(), design, dataset, report)
         st.rerun()       # redraw with the live view polling
@@ -84,6 +90,8 @@ if left.button("Train", type="primary", disabled=active or not report.ok or data
         st.error(str(e))
 if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
+if misfit is not None:
+    st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
 
 
 # ------------------------------------------------------------ live view

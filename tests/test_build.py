@@ -113,7 +113,7 @@ def test_accepts_json_text_and_dicts(keras):
 def test_model_name_is_made_safe(keras):
     data = template("seed-multi-regression").model_dump()
     data["name"] = "my model! (v2)"
-    assert build_model(data).name == "my_model___v2"
+    assert build_model(data).name == "my_model_v2"      # the one cleaner that also names downloads
     data["name"] = "!!!"
     assert build_model(data).name == "model"
 

@@ -272,11 +272,14 @@ def to_url(design: Design) -> str:
 
 def from_url(text: str) -> Design:
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        # validate=True: a link with characters outside the alphabet is damaged, not silently shortened
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, MAX_DESIGN_BYTES)
         if inflater.unconsumed_tail:
             raise ValueError("too large")
+        if not inflater.eof:              # a link cut short inflates to the start of the JSON only
+            raise ValueError("truncated")
     except (ValueError, zlib.error):
         raise DesignError([Problem("link", "the design in this link is damaged or truncated. "
                                            "Ask for the link again, or start from a template.")]) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DesignError, Problem
+from ..quoting import file_stem
 from ..design.registry import REGISTRY, Call
 from ..design.spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
 from ..design.validate import INPUT_ID, Report, analyse, branch_point, load_design
@@ -111,8 +112,8 @@ def head_output(keras: Any, design: Design, head: Head, tensors: dict):
 
 
 def model_name(design: Design) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in design.name).strip("_")
-    return cleaned or "model"
+    """The Keras model's name: the design's name cleaned as file names are (``builder.quoting.file_stem``)."""
+    return file_stem(design.name)
 
 
 def make_metric(keras: Any, name: str):

@@ -87,6 +87,17 @@ def move_layer(state: State, where: str, layer_id: str, offset: int) -> int:
     return edit(state, change)
 
 
+def move_layer_to(state: State, where: str, layer_id: str, index: int) -> int:
+    """Move a layer to position ``index`` of its own chain (a drag on the canvas); return the index it got."""
+    def change(data: dict) -> int:
+        layers = layer_list(data, where)
+        layer = layers.pop(_index(layers, layer_id, where))
+        at = max(0, min(index, len(layers)))
+        layers.insert(at, layer)
+        return at
+    return edit(state, change)
+
+
 def duplicate_layer(state: State, where: str, layer_id: str) -> str:
     """Insert a copy right after the layer, under a fresh id; return that id."""
     def change(data: dict) -> str:

@@ -112,7 +112,8 @@ HEAD_PARAMS = (
     Param("activation", "choice", "linear", choices=OUTPUT_ACTIVATIONS,
           help="linear for numbers, sigmoid for yes/no, softmax for one-of-many"),
     Param("loss", "choice", "mse", choices=LOSSES, help="what this head minimises"),
-    Param("loss_weight", "float", 1.0, *bounds(Head, "loss_weight"), help="this head's share of the total loss"),
+    Param("loss_weight", "float", 1.0, *bounds(Head, "loss_weight"),
+          help="this head's importance in the total loss (1.0: equal; regression targets are standardised)"),
     Param("metrics", "multichoice", [], choices=METRICS, help="extra numbers reported while training"),
     Param("class_weight", "choice", "none", choices=("none", "balanced"),     # issue 13
           help="classification heads: 'balanced' weighs each class by how rare it is in the training split, "
