@@ -19,8 +19,13 @@ def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, 
 
     ``scaling``: the regression heads' target standardisation the model trains with (``data.scaling``).
     """
+    import keras
+
     out = []
     balancer = None
+    if keras.backend.backend() != "tensorflow":
+        # Both tools take gradients with tf.GradientTape; another backend trains with fixed weights, no meter.
+        return out
     if balancing.is_balanced(design, training):
         balancer = balancing.Balancer(design, training)
         balancer.install(model, interference.probe_batch(design, prepared.train, rows=8, scaling=scaling))
