@@ -92,7 +92,7 @@ st.caption("Trains the current design, then each head alone with the same trunk 
            "budget, each with several seeds, and compares their test metrics (mean ± spread over seeds).")
 design = session.current(ss)
 dataset = ss.get("dataset")
-c = st.columns(2)
+c = st.columns(2)      # the comparison's own budget, saved with the design
 budget = {"compare_seeds": int(c[0].number_input("Seeds per model", 1, 10, design.training.compare_seeds,
                                                  key="sharing_seeds")),
           "compare_epochs": int(c[1].number_input("Epochs per training", 1, 10_000, design.training.compare_epochs,
@@ -101,7 +101,7 @@ try:
     design = session.commit(ss, multitask.with_settings(design, budget, {}))
 except DesignError as e:
     st.error(str(e))
-last = finished[-1].result if finished else None
+last = every_run[-1].result if every_run else None
 st.info("Cost: " + comparison.cost(design, design.training, comparison.seconds_per_epoch(last)))
 sharing_live = runs.sync(ss, runs.SHARING)
 busy = sharing_live is not None and sharing_live.active
@@ -118,7 +118,7 @@ if dataset is None:
     st.info("Pick a dataset on the Data page to run the comparison.")
 
 
-@st.fragment(run_every=0.5 if sharing_live is not None and sharing_live.active else None)
+@st.fragment(run_every=0.5 if busy else None)
 def comparison_view():
     live = runs.sync(ss, runs.SHARING)
     if live is not None and live.active:

@@ -7,7 +7,7 @@ from builder.design.templates import template
 from builder.report import comparison
 from builder.report.comparison import Spread, verdict
 from builder.session import multitask
-from builder.session.runs import LiveRun
+from builder.session.live import LiveRun
 from builder.train import class_weights, interference
 
 DESIGN = parse_design({

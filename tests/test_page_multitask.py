@@ -9,7 +9,7 @@ from builder import session, template
 from builder.data import load_builtin
 from builder.design.spec import parse_design
 from builder.session import runs
-from builder.session.runs import LiveRun
+from builder.session.live import LiveRun
 from fake_engine import FakeService
 import pages
 
@@ -93,13 +93,18 @@ def test_results_page_states_the_cost_and_labels_a_seed_aware_comparison(service
     assert service.submitted[-1].kind == "sharing"
     table = at.dataframe[-1].value
     assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "seeds", "verdict"}
-    assert any("data set 'seed-multi-regression'" in c.value and "design 'two'" in c.value for c in at.caption)
+    assert any(c.value.startswith("Ran on") and "seed-multi-regression" in c.value and "two" in c.value
+               for c in at.caption)
 
 
 def test_the_head_editor_shows_and_sets_class_weights(service):
     at = _page("pages/design.py", {"design": TWO_HEADS})
+    nonce = at.session_state["_nonce"] + 1 if "_nonce" in at.session_state else 1
+    at.session_state["_nonce"] = nonce
+    at.session_state["canvas"] = {"action": {"op": "select", "node": "kind/@out", "nonce": nonce}}   # click the head
+    at.run()
     assert not at.exception
-    box = next(s for s in at.selectbox if s.key.endswith(".class_weight") and "kind" in s.key)
+    box = at.selectbox(key="head.kind.class_weight")
     assert box.value == "none"
     box.set_value("balanced").run()
     assert at.session_state["design"].head("kind").class_weight == "balanced"

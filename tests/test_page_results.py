@@ -108,7 +108,7 @@ def real_service():
 
 def test_the_real_engine_answers_does_sharing_help(real_service):
     design = session.with_training(template("seed-multi-regression"), {"epochs": 1, "compare_epochs": 1,
-                                                                        "compare_seeds": 2}, {})
+                                                                        "compare_seeds": 1}, {})
     dataset = load_builtin("seed-multi-regression", rows=300)
     at = _page({"design": design, "dataset": dataset})
     next(b for b in at.button if b.key == "sharing_start").click().run()

@@ -1,9 +1,9 @@
-"""The exported script's share of the multi-task tools : class weights and loss balancing.
+"""The exported script's share of the multi-task tools: class weights and loss balancing.
 
 Standalone code (keras, numpy, tensorflow; never this package) that does what
 ``builder.train.class_weights`` and ``builder.train.balancing`` do in the app, so the script
 reproduces the chosen method.  ``script.training_script`` places ``helper_code`` before ``main``
-and ``main_lines`` inside it, after the train/validation split.
+and ``main_code`` inside it, right after ``callbacks = []`` (the model is built, the rows split).
 """
 
 from __future__ import annotations
@@ -16,24 +16,26 @@ def balanced_heads(design: Design) -> list[str]:
     return [h.name for h in design.heads if h.class_weight == "balanced" and head_kind(h) != "regression"]
 
 
-def helper_code(design: Design) -> list[str]:
-    lines = []
+def helper_code(design: Design) -> str:
+    """Module-level code: the class-weight function and the balancing callback, as the design needs them."""
+    parts = []
     if balanced_heads(design):
-        lines += _CLASS_WEIGHT_CODE.format(heads=balanced_heads(design)).splitlines()
+        parts.append(_CLASS_WEIGHT_CODE.format(heads=balanced_heads(design)))
     if is_balanced(design):
-        lines += _BALANCING_CODE.format(method=design.training.balancing, temperature=DWA_TEMPERATURE,
-                                        rate=UNCERTAINTY_LEARNING_RATE,
-                                        weights=[h.loss_weight for h in design.heads]).splitlines()
-    return lines
+        parts.append(_BALANCING_CODE.format(method=design.training.balancing, temperature=DWA_TEMPERATURE,
+                                            rate=UNCERTAINTY_LEARNING_RATE,
+                                            weights=[h.loss_weight for h in design.heads]))
+    return "\n".join(parts)
 
 
-def main_lines(design: Design) -> list[str]:
+def main_code(design: Design) -> str:
+    """Lines inside ``main`` after ``callbacks = []`` (4-space indented, each ending in a newline)."""
     lines = []
     if balanced_heads(design):
-        lines.append("    weights = list(with_class_weights(y, weights, train))")
+        lines.append("    weights = with_class_weights(y, weights, train)")
     if is_balanced(design):
-        lines.append("    callbacks.append(Balancing(model, first_rows(x, learn_y, weights, train[:8])))")
-    return lines
+        lines.append("    callbacks.append(Balancing(model, fit_data(x, learn_y, weights, train[:8], 8, shuffle=False)))")
+    return "".join(line + "\n" for line in lines)
 
 
 _CLASS_WEIGHT_CODE = '''
@@ -44,6 +46,7 @@ BALANCED_CLASS_WEIGHT_HEADS = {heads!r}
 
 
 def with_class_weights(y, weights, train):
+    """Each listed head's training rows weighted by their class; validation and test rows untouched."""
     weights = [np.array(w, dtype='float32') for w in weights]
     for i, head in enumerate(HEADS):
         if head['name'] not in BALANCED_CLASS_WEIGHT_HEADS:
@@ -55,7 +58,7 @@ def with_class_weights(y, weights, train):
         values, counts = np.unique(classes[present], return_counts=True)
         table = dict(zip(values.tolist(), (counts.sum() / (len(values) * counts)).tolist()))
         weights[i][train] *= np.array([table.get(c, 1.0) for c in classes[train]], dtype='float32')
-    return tuple(weights)
+    return weights
 '''
 
 _BALANCING_CODE = '''
@@ -64,17 +67,12 @@ _BALANCING_CODE = '''
 # per head and minimises sum(w * (exp(-s) * loss + s)); "dwa" (Liu et al. 2019) sets the weights each
 # epoch to K * softmax((L(t-1) / L(t-2)) / T). The extra variables stay outside the model, so the
 # saved .keras file is the plain model. Written for Keras 3 with the TensorFlow backend.
-import tensorflow as tf  # noqa: E402  (the balancing step runs on TensorFlow)
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 BALANCING = {method!r}
 BASE_LOSS_WEIGHTS = {weights!r}
 DWA_TEMPERATURE = {temperature!r}
-
-
-def first_rows(x, y, weights, rows):
-    """A few training rows, to let Keras build its per-head losses before training."""
-    inputs = {{k: v[rows] for k, v in x.items()}} if isinstance(x, dict) else x[rows]
-    return inputs, [t[rows] for t in y], [w[rows] for w in weights]
 
 
 class Balancing(keras.callbacks.Callback):
@@ -86,7 +84,10 @@ class Balancing(keras.callbacks.Callback):
         self.factors = tf.Variable(tf.ones(k), trainable=False)
         self.balance_optimizer = keras.optimizers.Adam(learning_rate={rate!r})
         self.losses = []
-        x, y, w = first_batch
+        if "y" in first_batch:
+            x, y, w = first_batch["x"], first_batch["y"], first_batch["sample_weight"]
+        else:
+            x, y, w = next(iter(first_batch["x"]))
         model._compile_loss(list(y), model(x), list(w))   # Keras builds its per-head losses lazily
         model.train_step = self.train_step
 

@@ -72,17 +72,11 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         TARGET_CODE,
         SPLIT_CODE,
         FIT_CODE,
-        *multitask_script.helper_code(design),       # class weights and loss balancing, when chosen
-        _main_code(design, table),
+        multitask_script.helper_code(design),     # class weights and loss balancing, when chosen
+        MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none")
+        .replace("    callbacks = []\n", "    callbacks = []\n" + multitask_script.main_code(design)),
     ]
     return "\n\n".join(part.strip("\n") + "\n" for part in parts)
-
-
-def _main_code(design: Design, table: bool) -> str:
-    """``main``, with the data's preprocessing and the design's multi-task settings filled in."""
-    multitask = "\n".join(multitask_script.main_lines(design))
-    return (MAIN_CODE.replace("    PREPROCESS\n", "    set_normalization(model, x, train)\n" if table else "")
-            .replace("    MULTITASK\n", multitask + "\n" if multitask else ""))
 
 
 def _settings(design: Design, default_data: str) -> str:
@@ -368,7 +362,6 @@ def main(argv=None):
     model = build_model()
     PREPROCESS
     callbacks = []
-    MULTITASK
     if EARLY_STOPPING_PATIENCE:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss" if len(validation) else "loss",
                                                        patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..data import Dataset
 from ..design.spec import HEAD_KINDS, Design, TableInput

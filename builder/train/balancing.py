@@ -8,8 +8,9 @@
   slowly over the last epoch gets more weight: ``K * softmax(r / T)`` with ``r = L(t-1) / L(t-2)``, ``T = 2``.
 
 The saved ``.keras`` file stays the plain functional model: the extra variables live here, not in
-the model, and are trained by their own optimizer through a replacement ``train_step`` set on the
-model *instance* (an instance attribute is not serialised).  Keras' own per-head ``<head>_loss``
+the model: uncertainty weighting trains its log-variances with their own optimizer through a
+replacement ``train_step`` set on the model *instance* (an instance attribute is not serialised);
+DWA only swaps each compiled head loss weight for a variable it reassigns between epochs.  Keras' own per-head ``<head>_loss``
 logs stay unweighted; ``loss`` is the balanced total.
 
 Imports Keras/TensorFlow inside functions: workers and the CLI only.
@@ -68,6 +69,7 @@ class Balancer:
             self.optimizer = keras.optimizers.Adam(learning_rate=UNCERTAINTY_LEARNING_RATE)
         else:
             self.factors = tf.Variable(tf.ones(k), trainable=False, name="balancing_factor")
+            self.head_weights = [tf.Variable(h.loss_weight, dtype="float32", trainable=False) for h in design.heads]
         self.loss_history: list[list[float]] = []
 
     # -- the weights
@@ -97,6 +99,8 @@ class Balancer:
         self.loss_history.append(losses)
         before = self.loss_history[-2] if len(self.loss_history) > 1 else []
         self.factors.assign(dwa_weights(losses, before))
+        for variable, weight in zip(self.head_weights, self.weight_tensor().numpy()):
+            variable.assign(weight)
 
     # -- the train step
     def install(self, model, probe) -> None:
@@ -108,6 +112,14 @@ class Balancer:
         if model._compile_loss._flat_losses is None:
             x, ys, ws = probe
             model._compile_loss(list(ys), model(x), list(ws))
+        if self.method == "dwa":
+            # Weights that change only between epochs need no new train step: Keras' own step multiplies
+            # each head's loss by its loss weight, which becomes a variable read each step.
+            index = {h: i for i, h in enumerate(self.heads)}
+            compiled = model._compile_loss
+            compiled._flat_losses = [entry._replace(loss_weights=self.head_weights[index[entry.name]])
+                                     if entry.name in index else entry for entry in compiled._flat_losses]
+            return
         model.train_step = _balanced_train_step(model, self)
 
 

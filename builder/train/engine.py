@@ -311,7 +311,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
         callbacks.insert(0, Checkpoint(checkpoint))
     if strategy is None:     # loss balancing and the interference meter (single-device runs)
-        callbacks += multitask.callbacks(model, design, training, prepared, steps, emit, run_id, extra)
+        callbacks += multitask.callbacks(model, design, training, prepared, steps, emit, run_id, extra, scaling)
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,

@@ -13,6 +13,7 @@ The callback imports TensorFlow inside functions; ``reading`` and ``branch_advic
 from __future__ import annotations
 
 import math
+import time
 from typing import Callable
 
 PROBE_ROWS = 256
@@ -98,9 +99,11 @@ def trunk_variables(model, design) -> list:
     return [v for layer in model.layers if layer.name in names for v in layer.trainable_variables]
 
 
-def probe_batch(design, split, rows: int = PROBE_ROWS):
-    """The first ``rows`` training rows: x, targets and sample weights in head order (a fixed probe)."""
+def probe_batch(design, split, rows: int = PROBE_ROWS, scaling: dict | None = None):
+    """The first ``rows`` rows: x, targets (standardised as the model learns them) and sample weights in head order."""
     import numpy as np
+
+    from ..data.scaling import standardised
 
     n = min(rows, int(split.n))
 
@@ -108,7 +111,8 @@ def probe_batch(design, split, rows: int = PROBE_ROWS):
         return {k: np.asarray(v)[:n] for k, v in value.items()} if isinstance(value, dict) else np.asarray(value)[:n]
 
     x = cut(split.x)
-    y = [np.asarray(split.y[h.name])[:n] for h in design.heads]
+    targets = standardised(split.y, scaling) if scaling else split.y
+    y = [np.asarray(targets[h.name])[:n] for h in design.heads]
     weights = split.sample_weight or {}
     w = [np.asarray(weights[h.name], "float32")[:n] if h.name in weights else np.ones(n, "float32")
          for h in design.heads]
@@ -154,7 +158,7 @@ def summarise(heads: list[str], cos, norms, weights: dict[str, float]) -> tuple[
 
 
 def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit, run_id: str,
-                   weights: Callable[[], dict], extra: dict | None = None):
+                   weights: Callable[[], dict], extra: dict | None = None, scaling: dict | None = None):
     """A Keras callback that emits an ``interference`` event every epoch, or every ``every`` steps."""
     import keras
 
@@ -163,7 +167,7 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
     heads = [h.name for h in design.heads]
     variables = trunk_variables(model, design)
     measure = gradient_function(model, design, variables)
-    x, ys, ws = probe_batch(design, split)
+    x, ys, ws = probe_batch(design, split, scaling=scaling)
 
     class InterferenceCallback(keras.callbacks.Callback):
         def __init__(self):
@@ -173,12 +177,14 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
         def _read(self, at: float) -> None:
             if not variables:
                 return
+            started = time.perf_counter()
             cos, norms = measure(x, ys, ws)
             cosine, share = summarise(heads, cos.numpy(), norms.numpy(), weights())
             if not all(math.isfinite(v) for v in cosine.values()):
                 return
             emit(event("interference", run_id, at=round(at, 4), cosine=cosine, share=share,
-                       sentence=reading(cosine, share), **(extra or {})))
+                       sentence=reading(cosine, share), seconds=round(time.perf_counter() - started, 5),
+                       **(extra or {})))
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch

@@ -13,13 +13,22 @@ def with_class_weights(design, prepared):
     return class_weights.apply(design, prepared)
 
 
-def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, extra: dict | None = None) -> list:
-    """Install the chosen balancing on ``model`` and return the Keras callbacks of the multi-task tools."""
+def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, extra: dict | None = None,
+              scaling: dict | None = None) -> list:
+    """Install the chosen balancing on ``model`` and return the Keras callbacks of the multi-task tools.
+
+    ``scaling``: the regression heads' target standardisation the model trains with (``data.scaling``).
+    """
+    import keras
+
     out = []
     balancer = None
+    if keras.backend.backend() != "tensorflow":
+        # Both tools take gradients with tf.GradientTape; another backend trains with fixed weights, no meter.
+        return out
     if balancing.is_balanced(design, training):
         balancer = balancing.Balancer(design, training)
-        balancer.install(model, interference.probe_batch(design, prepared.train, rows=8))
+        balancer.install(model, interference.probe_batch(design, prepared.train, rows=8, scaling=scaling))
         out.append(balancing.weights_callback(balancer, emit, run_id, extra))
     # Held-out rows when there are some: on the training rows, near a minimum the heads' pulls on the trunk
     # cancel out by construction, which would read as a conflict between heads that share one target.
@@ -28,5 +37,5 @@ def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, 
         fixed = {h.name: h.loss_weight for h in design.heads}
         weights = balancer.effective_weights if balancer is not None else (lambda: fixed)
         out.append(interference.meter_callback(model, design, probe, training.interference_every, steps,
-                                               emit, run_id, weights, extra))
+                                               emit, run_id, weights, extra, scaling))
     return out
