@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import layer_names
+from .columns import feature_values, fit_table_features
 from .dataset import Dataset
 
 PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread
@@ -106,6 +107,12 @@ def prepare(design: Design, dataset: Dataset, seed: int = 0, val: float = 0.15, 
         DataError: the design does not fit the data (missing columns, wrong shapes), or too few rows.
     """
     _check_fractions(val, test)
+    if dataset.kind == "table" and design.input.kind == "image":    # issue 12: images from pixel columns
+        from .pixels import prepare_images
+        return prepare_images(design, dataset, seed, val, test)
+    if dataset.kind == "table" and design.input.kind == "window":   # issue 12: time-series windows
+        from .windows import prepare_windows
+        return prepare_windows(design, dataset, val, test)
     if dataset.kind == "table":
         return _prepare_table(design, dataset, seed, val, test)
     return _prepare_tensor(design, dataset, seed, val, test)
@@ -170,7 +177,7 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
         # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
         # text, the slow part) start while this thread encodes the targets and splits the rows.
         codes = {c.name: pool.submit(_small_codes, frame[c.name], c) for c in columns
-                 if c.kind != "numeric"} if pool else {}
+                 if c.kind == "categorical"} if pool else {}
         targets = {h.name: encode_target(frame[h.target], h) for h in design.heads}
         stratify = _classification_head(design)
         strata = _strata(*targets[stratify.name]) if stratify else None
@@ -225,6 +232,9 @@ def encode_column(series, column, rows=None, codes=None):
     With ``rows`` (a list of index arrays), one such array per list entry, taking those rows.
     ``codes``: the categorical column's ``_codes``, if already worked out.
     """
+    if column.kind in ("date", "text"):        # issue 12: date parts and raw text (builder.data.dates, .text)
+        values = feature_values(series, column)
+        return values if rows is None else [values[r] for r in rows]
     if column.kind == "numeric":
         values = _numbers(series)
         if rows is None:
@@ -359,7 +369,11 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
     width) and are already in the model.
     """
     train = prepared.train
+    if design.input.kind == "window":       # issue 12: window inputs' statistics from the training rows
+        from .windows import fit_window
+        fit_window(model, prepared)
     if isinstance(design.input, TableInput):
+        fit_table_features(model, design.input, prepared)     # issue 12: dates, text
         for column in design.input.columns:
             if column.kind == "numeric":
                 name = prepared.input_names[column.name]
@@ -405,7 +419,11 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     inputs = {}
     for column in design.input.columns:
         series = frame[column.name]
-        if column.kind == "numeric":
+        if column.kind == "date":
+            inputs[names[column.name]] = feature_values(series, column)
+        elif column.kind == "text":
+            inputs[names[column.name]] = tf.constant(feature_values(series, column))
+        elif column.kind == "numeric":
             inputs[names[column.name]] = _numbers(series).reshape(-1, 1)
         else:
             text = as_text(series).fillna("").to_numpy(dtype=object)

@@ -70,6 +70,8 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     does any data under a tf.distribute strategy (Keras cannot distribute
     numpy arrays across workers).
     """
+    if hasattr(split, "to_tf"):     # time-series windows (issue 12): batches gathered from one table, no copies
+        return dict(x=split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed), shuffle=False)
     x, y, weights = split_for_fit(design, split)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
