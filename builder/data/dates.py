@@ -17,8 +17,8 @@ DATE_PARTS = ("year", "month", "day", "weekday", "yearday",
               "month_sin", "month_cos", "weekday_sin", "weekday_cos", "yearday_sin", "yearday_cos")
 TIME_PARTS = ("hour", "hour_sin", "hour_cos")
 # part -> (field of pandas' .dt, period of its cycle or None); day of year and weekday count from 1 and 0.
-FIELDS = {"year": ("year", None), "month": ("month", 12), "day": ("day", None), "weekday": ("dayofweek", 7),
-          "yearday": ("dayofyear", 365.25), "hour": ("hour", 24)}
+FIELDS = {"year": ("year", None), "month": ("month", 12), "day": ("day", None), "weekday": ("day_of_week", 7),
+          "yearday": ("day_of_year", 365.25), "hour": ("hour", 24)}
 
 
 def parse_dates(series):
