@@ -68,8 +68,6 @@ def test_table_with_date_comment_and_counter(tmp_path, capsys):
     for head in ("status", "score"):
         losses = head_losses(lines, head)
         assert losses[-1] < losses[0], (head, losses)
-    import tensorflow as tf
-
     from builder.data import model_inputs_from_frame
     from builder.design.spec import parse_design
     model = load_safely(out)
