@@ -52,7 +52,7 @@ def notes_frame(rows: int = 500, seed: int = 0) -> pd.DataFrame:
     words = [" ".join(rng.choice(GOOD if g else BAD, 2).tolist() + rng.choice(FILLER, 3).tolist()) for g in good]
     dates = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1000, rows), unit="D")
     measure = rng.normal(0, 1, rows)
-    score = 3 * measure + 2 * np.sin(2 * np.pi * dates.dayofyear / 365.25) + rng.normal(0, 0.3, rows)
+    score = 3 * measure + 2 * np.sin(2 * np.pi * dates.day_of_year / 365.25) + rng.normal(0, 0.3, rows)
     return pd.DataFrame({"Sample Number": np.arange(1, rows + 1), "Date Egg": dates.strftime("%Y-%m-%d"),
                          "measure": measure.round(3), "Comments": words,
                          "status": np.where(good, "ok", "complaint"), "score": score.round(3)})

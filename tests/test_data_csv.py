@@ -50,7 +50,7 @@ def test_bytes_and_text_are_read_like_files():
 def test_profile_kinds_and_reasons():
     ds = read_csv(DATA / "kinds.csv")
     assert kinds(ds) == {
-        "id": ("id", "ignore"), "when": ("datetime", "ignore"), "note": ("text", "ignore"),
+        "id": ("id", "ignore"), "when": ("datetime", "input"), "note": ("text", "input"),
         "flag": ("binary", "input"), "colour": ("categorical", "input"), "amount": ("numeric", "input"),
         "constant": ("categorical", "ignore"),
     }

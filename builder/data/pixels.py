@@ -101,7 +101,7 @@ def _check_range(values: np.ndarray, columns: list[str]) -> None:
     count = int(bad.sum())
     if count:
         row, col = np.argwhere(bad)[0]
-        raise DataError(f"{count:,} pixel value(s) are not whole numbers from 0 to 255 (first: {values[row, col]!r} "
+        raise DataError(f"{count:,} pixel value(s) are not whole numbers from 0 to 255 (first: {values[row, col].item()!r} "
                         f"in column {columns[col]!r}, row {row + 1}). Fix them in the file, or rescale the "
                         "pixels to 0-255.")
 
