@@ -57,7 +57,7 @@ def test_profile_kinds_and_reasons():
     assert ds.column("colour").distinct == 4 and ds.column("colour").missing == 0
     assert "constant" in ds.column("constant").reason
     assert "free text" in ds.column("note").reason
-    assert ds.default_inputs(["amount"]) == ["flag", "colour"]
+    assert ds.default_inputs(["amount"]) == ["when", "note", "flag", "colour"]
 
 
 def test_penguins_profile_counts_missing_values():
