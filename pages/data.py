@@ -53,6 +53,12 @@ def on_kind(key: str, column: str) -> None:
     attempt(session.set_kind, ss, column, None if ss[key] == "auto" else ss[key])
 
 
+def on_features() -> None:
+    window = ss.get("data.window") and ss.get("data.window_rows", 24)
+    attempt(session.set_features, ss, window, ss.get("data.horizon", 1), ss.get("data.stride", 1),
+            ss.get("data.time_column"), ss.get("data.image", True), ss.get("data.tokens"), ss.get("data.text_mode"))
+
+
 def on_apply() -> None:
     before = session.current(ss)
     if attempt(session.apply_roles, ss):
@@ -91,7 +97,8 @@ def table_view(dataset) -> None:
     header = st.columns(COLUMN_WIDTHS)
     for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
         col.caption(title)
-    for column in dataset.profile:
+    hidden = session.hidden_columns(ss)
+    for column in (c for c in dataset.profile if c.name not in hidden):
         name, kind, missing, distinct, reason, role, target_kind = st.columns(COLUMN_WIDTHS)
         name.markdown(f"`{column.name}`")
         kind.write(column.kind)
@@ -108,12 +115,36 @@ def table_view(dataset) -> None:
             target_kind.selectbox("target kind", KIND_CHOICES, key=key, on_change=on_kind,
                                   args=(key, column.name), label_visibility="collapsed",
                                   help="auto: decided from the column; override it if the guess is wrong")
+    features_view()
     chosen = session.targets(ss)
     st.button("Apply roles to the design", key="data.apply", type="primary", icon=":material/check:",
               disabled=not chosen, on_click=on_apply,
               help="creates or updates the input and one head per target; a trunk you built is kept")
     if not chosen:
         st.caption("Mark at least one column as a target: each target becomes a head of the model.")
+
+
+def features_view() -> None:
+    """Issue 12: images from pixel columns, time-series windows, text vocabulary."""
+    line, grid = session.pixel_summary(ss)
+    if line:
+        st.markdown(f"**Images**: {line}")
+        if grid:
+            st.image([image for image, _ in grid], caption=[label for _, label in grid], width=56)
+        st.checkbox("Use the pixel columns as an image input", value=True, key="data.image", on_change=on_features)
+        return
+    st.checkbox("Rows are time steps: train on windows of past rows", key="data.window", on_change=on_features)
+    if ss.get("data.window"):
+        window, horizon, stride, order = st.columns(4)
+        window.number_input("window W (rows)", 1, 100_000, 24, key="data.window_rows", on_change=on_features)
+        horizon.number_input("horizon H (steps ahead)", 0, 100_000, 1, key="data.horizon", on_change=on_features)
+        stride.number_input("stride", 1, 100_000, 1, key="data.stride", on_change=on_features)
+        order.selectbox("ordered by", session.time_columns(ss), key="data.time_column", on_change=on_features)
+    if session.has_text(ss):
+        tokens, mode = st.columns(2)
+        tokens.number_input("text vocabulary (words)", 2, 50_000, 1000, key="data.tokens", on_change=on_features)
+        mode.radio("text encoding", ("multi_hot", "tf_idf"), key="data.text_mode", horizontal=True,
+                   on_change=on_features)
 
 
 def tensor_view(dataset) -> None:
