@@ -63,9 +63,9 @@ def warm_training() -> threading.Thread:
         # Wait for the first page to be drawn: on a small machine the worker's TensorFlow import
         # would otherwise compete with the browser for the CPU.  Nobody presses Train this soon.
         time.sleep(WARM_DELAY_S)
-        from builder.session import runs
+        import pages
 
-        runs.service()
+        pages.training_service()
 
     thread = threading.Thread(target=warm, name="warm-training", daemon=True)
     thread.start()

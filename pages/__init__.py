@@ -1,4 +1,4 @@
-"""What every page shares: the shell guard and the widget helpers of the editing pages.
+"""What every page shares: the shell guard, the server's training service and the editing pages' helpers.
 
 This file is no page: Streamlit's legacy ``pages/`` discovery skips
 ``__init__.py`` (and only it and dot-files), so a helper module here is never
@@ -28,6 +28,18 @@ def run_inside_shell() -> None:
         st.stop()
 
 
+@st.cache_resource(show_spinner=False)
+def training_service():
+    """The server-wide training service, started on first use with a warm worker.
+
+    One per server process on purpose: its workers and its cap on concurrent runs are
+    shared by every session.  Tests replace this function with a fake service.
+    """
+    from builder.train import TrainingService
+
+    return TrainingService().warm()
+
+
 def attempt(flash: str, action, *args) -> bool:
     """Run an edit; a refused edit becomes messages under ``flash`` for the page to show, never a traceback."""
     try:
@@ -35,7 +47,7 @@ def attempt(flash: str, action, *args) -> bool:
         return True
     except DesignError as e:
         st.session_state[flash] = [str(p) for p in e.problems]
-    except (DataError, ValueError) as e:
+    except DataError as e:
         st.session_state[flash] = [str(e)]
     return False
 

@@ -9,6 +9,7 @@ from builder.report import metrics
 
 from builder.session import runs
 from builder.report.metrics import ClassificationResult
+import pages
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -24,7 +25,7 @@ def one_run(run) -> None:
     if run.state == "error":
         st.error(run.message or "This run failed before it finished.")
     try:
-        per_head = runs.test_results(run.design, run.result)
+        per_head = metrics.test_results(run.design, run.result)
     except (DesignError, DataError, ValueError) as e:
         st.error(f"These results cannot be scored: {e}")
         per_head = {}
@@ -37,8 +38,8 @@ def one_run(run) -> None:
     for tab, (name, result) in zip(st.tabs(list(per_head)), per_head.items()):
         with tab:
             st.caption(f"{result.n} test samples with a target")
-            metrics = result.metrics()
-            for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
+            values = result.metrics()
+            for column, (label, value) in zip(st.columns(len(values)), values.items()):
                 column.metric(label, metrics.format_metric(label, value))
             if isinstance(result, ClassificationResult):
                 left, right = st.columns([3, 2])
@@ -80,7 +81,7 @@ busy = comparison is not None and comparison.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
-        runs.start_sharing(ss, design, dataset)
+        runs.start_sharing(ss, pages.training_service(), design, dataset)
         st.rerun()       # redraw the buttons and poll the comparison
     except (DesignError, DataError) as e:
         st.error(str(e))
@@ -101,7 +102,7 @@ def comparison_view():
     if live.state == "error":
         st.error(live.message or "The comparison failed.")
         return
-    table = runs.sharing_rows(live)
+    table = metrics.sharing_rows(live.design, live.result)
     if table:
         st.dataframe(table, hide_index=True)
     else:

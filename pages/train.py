@@ -5,6 +5,8 @@ import streamlit as st
 from builder import DataError, DesignError, session
 from builder.session import runs
 from builder.design.spec import OPTIMIZERS
+import pages
+from builder.report import figures
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -44,7 +46,7 @@ with st.container(border=True):
                for i, h in enumerate(design.heads)}
 
 try:
-    edited = runs.with_training(design, settings, weights)
+    edited = session.with_training(design, settings, weights)
     if edited != design:
         design = session.commit(ss, edited)
         report = session.report(ss)
@@ -59,7 +61,7 @@ if dataset is None:
 left, right, _ = st.columns([1, 1, 4])
 if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
     try:
-        runs.start_run(ss, design, dataset)
+        runs.start_run(ss, pages.training_service(), design, dataset)
         st.rerun()       # redraw with the live view polling
     except (DesignError, DataError) as e:
         st.error(str(e))
@@ -83,7 +85,7 @@ def live_view():
     show_earlier = st.checkbox("Show earlier runs", value=True, key="train_show_earlier") if earlier else False
     st.caption("Loss per head and the weighted total, by epoch: solid lines training, dashed validation"
                + (", dotted earlier runs." if show_earlier else "."))
-    loss_figure, metric_figure = runs.live_figures(ss, current, earlier if show_earlier else [])
+    loss_figure, metric_figure = figures.live_figures(ss, current, earlier if show_earlier else [])
     st.plotly_chart(loss_figure, key="train_loss_figure")
     if metric_figure is not None:
         st.caption("Each head's metrics, by epoch: solid training, dashed validation.")

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from builder import parse_design, template
 
+import pages
 from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
@@ -40,10 +41,10 @@ def test_before_training_offers_script_data_and_design_and_says_train_first():
 def test_after_a_run_offers_the_model_and_the_history(monkeypatch, tmp_path):
     model_file = tmp_path / "run1.keras"
     model_file.write_bytes(b"PK fake model")
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100, model_path=str(model_file)))
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=100, model_path=str(model_file)))
     design = template("seed-multi-regression")
     state = {"design": design, "dataset": load_builtin("seed-multi-regression", rows=20)}
-    runs.start_run(state, design, state["dataset"])
+    runs.start_run(state, pages.training_service(), design, state["dataset"])
     at = _page(state)
     assert not at.exception
     labels = set(_downloads(at))

@@ -7,6 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from builder import parse_design, template
 
+import pages
+from builder import session
 from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
@@ -27,14 +29,14 @@ MIXED = parse_design({
 @pytest.fixture
 def service(monkeypatch):
     fake = FakeService(per_poll=100)
-    monkeypatch.setattr(runs, "service", lambda: fake)
+    monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
 
 def _trained(design, n_runs=1) -> dict:
     state = {"design": design, "dataset": load_builtin("seed-multi-regression", rows=30)}
     for _ in range(n_runs):
-        runs.start_run(state, design, state["dataset"])
+        runs.start_run(state, pages.training_service(), design, state["dataset"])
         runs.sync(state)
     return state
 
@@ -68,8 +70,8 @@ def test_shows_regression_and_classification_results_per_head(service):
 
 def test_run_history_lists_what_changed(service):
     state = _trained(MIXED)
-    changed = runs.with_training(MIXED, {"learning_rate": 0.01}, {})
-    runs.start_run(state, changed, state["dataset"])
+    changed = session.with_training(MIXED, {"learning_rate": 0.01}, {})
+    runs.start_run(state, pages.training_service(), changed, state["dataset"])
     runs.sync(state)
     at = _page(state)
     assert not at.exception
@@ -93,11 +95,11 @@ def test_does_sharing_help_compares_multi_and_single_task(service):
 def real_service():
     """The real training service (worker processes), shut down after the test."""
     # Kept for the rest of the session (other tests reuse its warm worker); it shuts down at exit.
-    return runs.service()
+    return pages.training_service()
 
 
 def test_the_real_engine_answers_does_sharing_help(real_service):
-    design = runs.with_training(template("seed-multi-regression"), {"epochs": 1}, {})
+    design = session.with_training(template("seed-multi-regression"), {"epochs": 1}, {})
     dataset = load_builtin("seed-multi-regression", rows=300)
     at = _page({"design": design, "dataset": dataset})
     next(b for b in at.button if b.key == "sharing_start").click().run()

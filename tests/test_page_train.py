@@ -7,6 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from builder import template
 
+import pages
+from builder import session
 from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService
@@ -18,7 +20,7 @@ PAGE = "pages/train.py"
 @pytest.fixture
 def service(monkeypatch):
     fake = FakeService(per_poll=1)     # one event per poll: the run stays active across a few reruns
-    monkeypatch.setattr(runs, "service", lambda: fake)
+    monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
 
@@ -106,7 +108,7 @@ def test_a_run_refused_before_training_is_explained(monkeypatch):
         def submit(self, *args, **kwargs):
             raise DesignError([Problem("design", "training this design needs about 9.0 GB of memory")])
 
-    monkeypatch.setattr(runs, "service", lambda: Refusing())
+    monkeypatch.setattr(pages, "training_service", lambda: Refusing())
     at = _page()
     _button(at, "train_start").click().run()
     assert not at.exception
@@ -130,14 +132,14 @@ def test_a_design_error_is_shown_not_raised(service):
 def real_service():
     """The real training service (worker processes), shut down after the test."""
     # Kept for the rest of the session (other tests reuse its warm worker); it shuts down at exit.
-    return runs.service()
+    return pages.training_service()
 
 
 def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_service):
     from builder.data import suggest_design
 
     dataset = load_builtin("penguins")
-    design = runs.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
+    design = session.with_training(suggest_design(dataset, dataset.targets), {"epochs": 1}, {})
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["design"], at.session_state["dataset"] = design, dataset
     at.run().switch_page(PAGE).run()

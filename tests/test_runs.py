@@ -3,6 +3,8 @@
 import pytest
 
 from builder import DataError, DesignError, template
+from builder import session
+from builder.report import figures, metrics
 from builder.session import runs
 from builder.session.runs import LiveRun, logs
 from fake_engine import FakeService, events_for
@@ -48,52 +50,49 @@ def test_an_error_event_keeps_its_message():
     assert live.state == "error" and live.progress_text() == "failed: head 'output2' diverged"
 
 
-def test_logs_accept_flat_and_nested_per_head_values():
-    assert logs({"type": "epoch", "logs": {"a_loss": 1, "val_loss": 2}}) == {"a_loss": 1.0, "val_loss": 2.0}
-    nested = {"type": "progress", "epoch": 1, "loss": {"total": 3.0, "a": 1.0}, "metrics": {"a": {"mae": 0.5}}}
-    assert logs(nested) == {"loss": 3.0, "a_loss": 1.0, "a_mae": 0.5}
+def test_logs_are_the_events_flat_keras_values_without_bookkeeping():
+    assert logs({"type": "epoch", "logs": {"a_loss": 1, "val_loss": 2, "bad": "x", "flag": True}}) == {
+        "a_loss": 1.0, "val_loss": 2.0}
+    assert logs({"type": "progress", "epoch": 1, "loss": 3.0}) == {}     # values live under "logs" only
 
 
-def test_sync_records_a_finished_run_once_with_its_result(monkeypatch):
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+def test_sync_records_a_finished_run_once_with_its_result():
     state = {}
-    runs.start_run(state, DESIGN, dataset=object())
+    runs.start_run(state, FakeService(per_poll=100), DESIGN, dataset=object())
     live = runs.sync(state)
     assert live.state == "finished"
     runs.sync(state)
     assert [r.label for r in runs.history(state)] == ["run 1"]
     record = runs.latest(state)
     assert record.history["output1_loss"] and record.result.test_targets
-    assert set(runs.test_results(DESIGN, record.result)) == set(HEADS)
+    assert set(metrics.test_results(DESIGN, record.result)) == set(HEADS)
 
 
-def test_earlier_runs_leave_out_the_current_one(monkeypatch):
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+def test_earlier_runs_leave_out_the_current_one():
     state = {}
     for _ in range(3):
-        runs.start_run(state, DESIGN, dataset=object())
+        runs.start_run(state, FakeService(per_poll=100), DESIGN, dataset=object())
         live = runs.sync(state)
     assert [label for label, _ in runs.earlier_runs(state, live)] == ["run 1", "run 2"]
 
 
 def test_training_needs_a_dataset():
     with pytest.raises(DataError, match="Data page"):
-        runs.start_run({}, DESIGN, None)
+        runs.start_run({}, FakeService(), DESIGN, None)
 
 
 def test_with_training_saves_settings_and_weights_and_checks_bounds():
-    edited = runs.with_training(DESIGN, {"epochs": 3, "learning_rate": 0.01}, {"output2": 0.5})
+    edited = session.with_training(DESIGN, {"epochs": 3, "learning_rate": 0.01}, {"output2": 0.5})
     assert edited.training.epochs == 3 and edited.head("output2").loss_weight == 0.5
     with pytest.raises(DesignError, match="batch_size"):
-        runs.with_training(DESIGN, {"batch_size": 0}, {})
+        session.with_training(DESIGN, {"batch_size": 0}, {})
 
 
-def test_sharing_rows_compare_multi_and_single_task(monkeypatch):
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+def test_sharing_rows_compare_multi_and_single_task():
     state = {}
-    runs.start_sharing(state, DESIGN, dataset=object())
+    runs.start_sharing(state, FakeService(per_poll=100), DESIGN, dataset=object())
     live = runs.sync(state, runs.SHARING)
-    rows = runs.sharing_rows(live)
+    rows = metrics.sharing_rows(live.design, live.result)
     assert {r["head"] for r in rows} == set(HEADS)
     mae = next(r for r in rows if r["head"] == "output1" and r["metric"] == "MAE")
     assert mae["multi-task"] == "0" and mae["better"] == "multi-task"
@@ -105,20 +104,19 @@ def test_live_figures_are_built_once_per_run_and_refreshed_with_new_points():
     live = LiveRun(HEADS, 2, design=DESIGN)
     events = events_for(DESIGN, epochs=2, steps=4)
     live.add_all(events[:2])
-    first, metrics = runs.live_figures(state, live, [])
+    first, metrics = figures.live_figures(state, live, [])
     live.add_all(events[2:])
-    again, _ = runs.live_figures(state, live, [])
+    again, _ = figures.live_figures(state, live, [])
     assert again is first
     output1 = next(t for t in again.data if t.name == "output1 train")
     assert list(output1.x) == [0.5, 1.0, 1.5, 2.0]
     assert metrics is not None                     # the template's heads each track mae
 
 
-def test_only_the_latest_runs_keep_their_test_predictions(monkeypatch):
-    monkeypatch.setattr(runs, "service", lambda: FakeService(per_poll=100))
+def test_only_the_latest_runs_keep_their_test_predictions():
     state = {}
     for _ in range(runs.KEEP_RESULTS + 2):
-        runs.start_run(state, DESIGN, dataset=object())
+        runs.start_run(state, FakeService(per_poll=100), DESIGN, dataset=object())
         runs.sync(state)
     kept = [r.result is not None for r in runs.history(state)]
     assert kept == [False, False] + [True] * runs.KEEP_RESULTS

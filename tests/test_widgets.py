@@ -2,6 +2,8 @@
 
 import pytest
 
+from builder import DesignError
+
 from builder.design.registry import REGISTRY
 from builder.session.params import HEAD_PARAMS, from_widget, parse_shape, to_widget, widget_for
 
@@ -20,7 +22,7 @@ def test_shapes_are_typed_as_text():
     assert parse_shape("32, 32, 3") == [32, 32, 3]
     assert parse_shape("(1, -1)") == [1, -1]
     assert parse_shape("28x28") == [28, 28]
-    with pytest.raises(ValueError, match="whole numbers"):
-        parse_shape("32, abc")
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(DesignError, match="input shape: must be whole numbers"):
+        parse_shape("32, abc", "input shape")
+    with pytest.raises(DesignError, match="at least one"):
         parse_shape(" ")

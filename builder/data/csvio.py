@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..errors import DataError
 from .dataset import Dataset
-from .profile import PARALLEL_ROWS, numeric_junk, profile_frame
+from .parallel import PARALLEL_ROWS, map_columns, release_memory, row_sample
+from .profile import MOSTLY, numeric_junk, profile_frame
 
 MAX_BYTES = 200 * 2**20
 SNIFF_BYTES = 64 * 1024
@@ -430,13 +431,11 @@ def _read_decimal_commas(frame) -> None:
     """Semicolon files often write 1,5 for 1.5 (and 1.234,5 for 1234.5): read those columns as numbers."""
     import pandas as pd
 
-    from .profile import MOSTLY, _sample
-
     for column in frame.columns:
         series = frame[column]
         if not isinstance(series.dtype, pd.StringDtype) and series.dtype != object:
             continue
-        sample = _sample(series).dropna().astype(str)
+        sample = row_sample(series).dropna().astype(str)
         if len(sample) == 0 or not sample.str.contains(",", regex=False).any():
             continue
         if float(sample.str.match(DECIMAL_COMMA).mean()) >= MOSTLY:
@@ -457,12 +456,7 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> tuple[dict[str, s
         pd.api.types.is_numeric_dtype(frame[column].dtype) or pd.api.types.is_bool_dtype(frame[column].dtype)
         or pd.api.types.is_datetime64_any_dtype(frame[column].dtype))]
     if len(columns) > 1 and len(frame) >= PARALLEL_ROWS:   # checked a column per thread, used in column order
-        from concurrent.futures import ThreadPoolExecutor
-
-        from .splits import _cores
-
-        with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
-            checks = list(pool.map(lambda column: numeric_junk(frame[column]), columns))
+        checks = map_columns(lambda column: numeric_junk(frame[column]), columns)
     else:
         checks = [numeric_junk(frame[column]) for column in columns]
     for column, junk in zip(columns, checks):
@@ -479,20 +473,3 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> tuple[dict[str, s
             notes[column] = (f"{count:,} value(s) that are not numbers (such as {examples}) are treated as missing. "
                              "Fix them in the file if they are real values.")
     return notes, text
-
-
-def release_memory() -> None:
-    """Hand memory freed after a big read back to the system, so the next steps start from a lower peak.
-
-    Arrow's pool keeps freed blocks for reuse, and glibc keeps freed heap
-    memory (numpy's mid-sized arrays land there) until it is trimmed.
-    """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)   # glibc only; elsewhere there is nothing to call
-    except (OSError, AttributeError):
-        pass

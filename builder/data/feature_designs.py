@@ -32,8 +32,11 @@ def feature_column(dataset: Dataset, profile: ColumnProfile, features: dict) -> 
 
 
 def feature_design(dataset: Dataset, targets: list[str], inputs: list[str] | None, kinds: dict | None,
-                   base: Design | None, features: dict) -> Design | None:
-    """The window or image design these options and columns call for, or None for a plain table design."""
+                   base: Design | None, features: dict, make_head) -> Design | None:
+    """The window or image design these options and columns call for, or None for a plain table design.
+
+    ``make_head(dataset, target, kind, name)`` is ``suggest.head_for_target`` (handed in: suggest imports this).
+    """
     from .pixels import image_design, layout_of
 
     window = features.get("window")
@@ -42,7 +45,7 @@ def feature_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
              and (inputs is None or bool(set(inputs) & set(layout.columns))))
     if not window and not image:
         return None
-    heads = _heads(dataset, targets, kinds or {}, base)
+    heads = _heads(dataset, targets, kinds or {}, base, make_head)
     if image:
         return image_design(dataset, targets, heads, base)
     from .windows import window_design
@@ -52,14 +55,12 @@ def feature_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
     return window_design(dataset, targets, _window_inputs(dataset, targets, inputs), heads, options, base)
 
 
-def _heads(dataset: Dataset, targets: list[str], kinds: dict, base: Design | None) -> list:
-    from .suggest import head_for_target
-
+def _heads(dataset: Dataset, targets: list[str], kinds: dict, base: Design | None, make_head) -> list:
     taken = TRUNK_IDS | ({layer.id for layer in base.trunk} if base else set())
     names = input_names(targets, reserved=taken)
     heads = []
     for target in targets:
-        head = head_for_target(dataset, target, kinds.get(target), names[target])
+        head = make_head(dataset, target, kinds.get(target), names[target])
         old = next((h for h in base.heads if h.target == target), None) if base else None
         if old is not None:      # a head the user already shaped keeps its layers and weight
             head = head.model_copy(update={"layers": list(old.layers), "branch_from": old.branch_from,

@@ -149,7 +149,7 @@ def image_design(dataset, targets: list[str], heads: list, base: Design | None) 
 def prepare_images(design: Design, dataset, seed: int, val: float, test: float):
     """Seeded splits of the images (uint8; the model scales them), stratified on the first class head."""
     from ..design.spec import head_kind
-    from .splits import Prepared, Split, encode_target, split_indices
+    from .splits import Prepared, Split, encode_target, split_indices   # splits never imports this module
 
     x = image_array(dataset.frame, design.input)
     for head in design.heads:

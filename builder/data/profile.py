@@ -7,22 +7,18 @@ million rows costs a fraction of reading them.
 
 from __future__ import annotations
 
-import functools
 import re
-
 from typing import Iterable
 
 from .dataset import ColumnProfile
+from .parallel import PARALLEL_ROWS, map_columns, row_sample
 
 MAX_CATEGORIES = 50        # more distinct values than this is not a category (and not a class target)
-SAMPLE_ROWS = 20_000       # rows used for guesses about text columns
 MAX_VALUE_LENGTH = 200     # longest category value a design may hold
 MOSTLY = 0.9               # a text column whose sample is >= 90% numbers is numeric with junk
 ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|key|index)([^a-z]|$)", re.IGNORECASE)
 DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
 
-
-PARALLEL_ROWS = 100_000    # frames from this many rows are profiled a column per thread
 
 
 def profile_frame(frame, text: Iterable[str] = ()) -> list[ColumnProfile]:
@@ -37,12 +33,7 @@ def profile_frame(frame, text: Iterable[str] = ()) -> list[ColumnProfile]:
     columns, text = list(frame.columns), set(text)
     if len(frame) < PARALLEL_ROWS or len(columns) < 2:
         return [profile_column(name, frame[name], name in text) for name in columns]
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .splits import _cores
-
-    with ThreadPoolExecutor(min(len(columns), _cores())) as pool:
-        return list(pool.map(lambda name: profile_column(name, frame[name], name in text), columns))
+    return map_columns(lambda name: profile_column(name, frame[name], name in text), columns)
 
 
 def profile_column(name: str, series, text: bool = False) -> ColumnProfile:
@@ -145,7 +136,7 @@ def _datetime(name: str, series, missing: int) -> ColumnProfile:
     distinct = int(series.nunique())
     from .dates import date_parts   # issue 12: a date becomes its parts (year, month, cycles...)
 
-    parts = date_parts(_sample(series))
+    parts = date_parts(row_sample(series))
     return ColumnProfile(name, "datetime", missing, distinct, f"dates{' and times' if 'hour' in parts else ''}: "
                          f"the model takes {len(parts)} numbers from each ({', '.join(parts[:5])}, ...)")
 
@@ -180,7 +171,7 @@ def numeric_junk(series) -> tuple[int, str] | None:
     """(count, examples) if a text column is mostly numbers with a few that are not; else None."""
     import pandas as pd
 
-    sample = _sample(series).dropna()
+    sample = row_sample(series).dropna()
     if len(sample) == 0:
         sample = series.dropna()     # mostly missing: look at every value there is
     if len(sample) == 0:
@@ -200,30 +191,13 @@ def _looks_like_dates(series) -> bool:
 
     import pandas as pd
 
-    sample = _sample(series).dropna().astype(str)[:2000]
+    sample = row_sample(series).dropna().astype(str)[:2000]
     if not sample.str.match(DATE_LIKE).mean() >= MOSTLY:
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # pandas warns when it guesses a format per element
         parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
     return float(parsed.notna().mean()) >= MOSTLY
-
-
-def _sample(series):
-    """About SAMPLE_ROWS rows at random positions (fixed seed); pandas' sample() shuffles every row, which costs more."""
-    if len(series) <= SAMPLE_ROWS:
-        return series
-    return series.iloc[_sample_rows(len(series))]
-
-
-@functools.lru_cache(maxsize=4)
-def _sample_rows(n: int):
-    """The sample's row positions for a column of n rows: the same for every column, so worked out once."""
-    import numpy as np
-
-    rows = np.unique(np.random.default_rng(0).integers(0, n, SAMPLE_ROWS))
-    rows.flags.writeable = False
-    return rows
 
 
 def _first(series):

@@ -26,8 +26,9 @@ from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import layer_names
 from .columns import feature_values, fit_table_features
 from .dataset import Dataset
+from .parallel import PARALLEL_ROWS, cores, release_memory
+from .profile import as_text, category_values
 
-PARALLEL_ROWS = 100_000    # tables from this many rows are encoded a column per thread
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
 
@@ -106,19 +107,13 @@ def prepare(design: Design, dataset: Dataset, seed: int = 0, val: float = 0.15, 
     Raises:
         DataError: the design does not fit the data (missing columns, wrong shapes), or too few rows.
     """
-    _check_fractions(val, test)
-    if dataset.kind == "table" and design.input.kind == "image":    # issue 12: images from pixel columns
-        from .pixels import prepare_images
-        return prepare_images(design, dataset, seed, val, test)
-    if dataset.kind == "table" and design.input.kind == "window":   # issue 12: time-series windows
-        from .windows import prepare_windows
-        return prepare_windows(design, dataset, val, test)
+    check_fractions(val, test)
     if dataset.kind == "table":
         return _prepare_table(design, dataset, seed, val, test)
     return _prepare_tensor(design, dataset, seed, val, test)
 
 
-def _check_fractions(val: float, test: float) -> None:
+def check_fractions(val: float, test: float) -> None:
     for name, value in (("val", val), ("test", test)):
         if not 0.0 <= value < 0.5:
             raise DataError(f"{name} must be a fraction from 0 up to 0.5. Received: {name}={value}.")
@@ -168,11 +163,9 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
     if len(frame) >= PARALLEL_ROWS:
         from concurrent.futures import ThreadPoolExecutor
 
-        from .csvio import release_memory
-
         release_memory()     # what profiling freed: the splits' arrays start from a lower peak
         if len(columns) > 1:
-            pool = ThreadPoolExecutor(_cores())
+            pool = ThreadPoolExecutor(cores())
     try:
         # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
         # text, the slow part) start while this thread encodes the targets and splits the rows.
@@ -267,7 +260,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .profile import as_text
 
     text = pa.array(as_text(series))      # Arrow-backed text: the same buffers, no copy
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
@@ -277,12 +269,6 @@ def _codes(series, values: list[str]) -> np.ndarray:
     if isinstance(codes, pa.ChunkedArray):
         codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
     return codes.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-
-
-def _cores() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
@@ -311,7 +297,6 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _classes(series) -> list[str]:
-    from .profile import category_values
 
     return sorted(category_values(series))
 
@@ -369,9 +354,6 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
     width) and are already in the model.
     """
     train = prepared.train
-    if design.input.kind == "window":       # issue 12: window inputs' statistics from the training rows
-        from .windows import fit_window
-        fit_window(model, prepared)
     if isinstance(design.input, TableInput):
         fit_table_features(model, design.input, prepared)     # issue 12: dates, text
         for column in design.input.columns:
@@ -413,7 +395,6 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     """
     import tensorflow as tf
 
-    from .profile import as_text
 
     names = layer_names(design.input)
     inputs = {}

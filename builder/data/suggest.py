@@ -14,7 +14,7 @@ from ..design.spec import (
 from ..model.preprocessing import input_names, keras_name
 from ..design.validate import analyse
 from .dataset import INPUT_KINDS, ColumnProfile, Dataset
-from .profile import MAX_CATEGORIES
+from .profile import MAX_CATEGORIES, category_values
 
 MAX_NAME_LENGTH = 200
 MAX_INPUT_COLUMNS = 1000      # TableInput's limit
@@ -48,7 +48,7 @@ def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
         return _tensor_design(dataset, base)
     targets = _check_targets(dataset, list(targets))
     from .feature_designs import feature_design     # issue 12: images from pixel columns, time-series windows
-    special = feature_design(dataset, targets, inputs, kinds, base, features or {})
+    special = feature_design(dataset, targets, inputs, kinds, base, features or {}, head_for_target)
     if special is not None:
         _check_valid(special, None)
         return special
@@ -175,8 +175,6 @@ def _balancing_weight(series) -> float:
 
 def _profile_with_values(dataset: Dataset, column: str) -> ColumnProfile:
     """The column's profile, with its class values even when the profile kept none (e.g. a numeric column)."""
-    from .profile import category_values
-
     profile = dataset.column(column)
     if profile.values or profile.kind == "empty" or profile.distinct > MAX_CATEGORIES:
         return profile

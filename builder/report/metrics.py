@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..design.spec import Design, Head, head_kind, head_location, layer_params, trunk_location
+
+if TYPE_CHECKING:     # only the type: the service module starts nothing at import, but loads multiprocessing
+    from ..train.service import RunResult
 
 MAX_SCATTER_POINTS = 2000   # enough to see the shape; more only slows the browser
 
@@ -301,3 +305,24 @@ def _head_changes(old: Design, new: Design) -> list[str]:
         lines += _field_changes(f"{head_location(name)}, output", old_head.output.model_dump(), head.output.model_dump())
         lines += _layer_changes(old_head.layers, head.layers, lambda i, t, n=name: head_location(n, i, t))
     return lines
+
+
+def test_results(design: Design, result: RunResult | None) -> dict:
+    """Per-head results on the test split from the engine's RunResult (empty when there is none)."""
+    if result is None or not result.test_targets or not result.test_predictions \
+            or not any(len(v) for v in result.test_targets.values()):
+        return {}
+    return evaluate(design, result.test_targets, result.test_predictions, result.test_weights or None)
+
+
+def sharing_rows(design: Design, result: RunResult | None) -> list[dict]:
+    """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
+    sharing = (result.sharing if result is not None else None) or {}
+    if not sharing.get("single"):
+        return []
+    weights = result.test_weights or None
+    multi = evaluate(design, result.test_targets, sharing["multi"], weights)
+    single = evaluate(design, result.test_targets, sharing["single"], weights)
+    return [{**row, "multi-task": format_metric(row["metric"], row["multi-task"]),
+             "single-task": format_metric(row["metric"], row["single-task"])}
+            for row in sharing_table(multi, single)]

@@ -17,7 +17,7 @@ from .design import (  # noqa: F401  (re-exported)
 from .edits import (  # noqa: F401  (re-exported)
     layer_list, used_ids, snake_case, fresh_id, add_layer, move_layer, duplicate_layer, delete_layer, set_param,
     HEAD_FIELDS, add_head, remove_head, rename_head, set_head_field, set_input_shape, layer_places,
-    branch_choices,
+    branch_choices, with_training,
 )
 from .dataset import (  # noqa: F401  (re-exported)
     BUILTIN_KEY, SCRATCH, SUGGESTION, ROLE_CHOICES, DEFAULT_DATASET, start_session, start_from, start_choices,

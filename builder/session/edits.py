@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from ..design.registry import REGISTRY
-from ..design.spec import Design
+from ..design.spec import Design, parse_design
 from ..design.validate import INPUT_ID
 from ..errors import DesignError, Problem
 from .design import SELECTED, TRUNK, State, edit
@@ -202,3 +202,17 @@ def layer_places(design: Design) -> list[str]:
 def branch_choices(design: Design) -> list[str]:
     """Values for a head's branch_from: '' (end of trunk), 'input', then each trunk layer id."""
     return ["", INPUT_ID, *(layer.id for layer in design.trunk)]
+
+
+def with_training(design: Design, settings: Mapping[str, Any], loss_weights: Mapping[str, float]) -> Design:
+    """The design with new training settings and head loss weights (checked by the spec).
+
+    Raises:
+        DesignError: a setting is out of bounds; the message names it and the value received.
+    """
+    data = design.model_dump()
+    data["training"] = {**data["training"], **settings}
+    for head in data["heads"]:
+        if head["name"] in loss_weights:
+            head["loss_weight"] = float(loss_weights[head["name"]])
+    return parse_design(data)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..design.registry import Param
+from ..errors import DesignError, Problem
 from ..design.spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS
 
 
@@ -74,7 +75,7 @@ def from_widget(param: Param, raw: Any) -> Any:
     """The widget's value as the design holds it.
 
     Raises:
-        ValueError: a shape that is not a comma-separated list of whole numbers.
+        DesignError: a shape that is not a comma-separated list of whole numbers.
     """
     if param.kind == "shape":
         return parse_shape(raw, param.name)
@@ -88,15 +89,19 @@ def from_widget(param: Param, raw: Any) -> Any:
 
 
 def parse_shape(text: str, name: str = "shape") -> list[int]:
-    """'32, 32, 3' or '(32, 32, 3)' -> [32, 32, 3]."""
+    """'32, 32, 3' or '(32, 32, 3)' -> [32, 32, 3].
+
+    Raises:
+        DesignError: the text is not a list of whole numbers; the message names ``name``.
+    """
     parts = [p for p in str(text).replace("(", " ").replace(")", " ").replace("x", ",").split(",") if p.strip()]
     try:
         shape = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"{name} must be whole numbers separated by commas, such as 32, 32, 3. "
-                         f"Received: {text!r}.") from None
+        raise DesignError([Problem(name, "must be whole numbers separated by commas, such as 32, 32, 3. "
+                                         f"Received: {text!r}.")]) from None
     if not shape:
-        raise ValueError(f"{name} needs at least one size, such as 10. Received: {text!r}.")
+        raise DesignError([Problem(name, f"needs at least one size, such as 10. Received: {text!r}.")])
     return shape
 
 

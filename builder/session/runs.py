@@ -10,19 +10,18 @@ list.  Everything here is pure Python, so the pages only draw.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Iterable, Mapping, MutableMapping
 
-from ..errors import DataError
+from ..data import Dataset
 from ..design.spec import Design
+from ..errors import DataError
+from ..train.events import DONE_TYPES
+
+if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
+    from ..train.service import RunHandle, RunResult, TrainingService
 
 ACTIVE_STATES = ("queued", "started", "running")
-DONE_STATES = ("finished", "stopped", "error")
-# Event keys that describe where the run is, not a loss or metric value ("total" is one: the weighted loss).
-BOOKKEEPING = {"type", "epoch", "epochs", "step", "steps", "elapsed", "eta", "time", "message", "head", "hint",
-               "position", "run_id", "id", "seconds", "samples", "batch_size", "result", "history"}
-TOTAL_NAMES = ("total", "weighted", "loss")
 KEEP_RESULTS = 10
 
 
@@ -44,7 +43,7 @@ class LiveRun:
     series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     history: dict[str, list[float]] = field(default_factory=dict)   # epoch-end values only
     final: dict = field(default_factory=dict)   # the engine's last event, without its arrays
-    result: Any = None                # the engine's RunResult: test predictions, model path, history
+    result: RunResult | None = None   # test predictions, model path, history
     phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
     recorded: int | None = None       # its number in the session's run history, once appended
 
@@ -54,7 +53,7 @@ class LiveRun:
 
     @property
     def done(self) -> bool:
-        return self.state in DONE_STATES
+        return self.state in DONE_TYPES
 
     def add_all(self, events: Iterable[Mapping]) -> None:
         for event in events:
@@ -77,7 +76,7 @@ class LiveRun:
             self._points(event, x=float(self.epoch), validation=True, values=values)
             for key, value in values.items():
                 self.history.setdefault(key, []).append(value)
-        elif kind in DONE_STATES:
+        elif kind in DONE_TYPES:
             self.state = kind
             self.message = str(event.get("message") or "")
             self.final = dict(event)
@@ -155,38 +154,11 @@ def format_seconds(seconds: float) -> str:
 
 
 def logs(event: Mapping) -> dict[str, float]:
-    """An event's losses and metrics as one flat Keras-style dict (``<head>_loss``, ``val_loss``...).
-
-    Accepts the Keras ``logs`` dict as is, flat keys, or nested per-head dicts such as
-    ``{"loss": {"total": 2.1, "species": 0.9}, "metrics": {"species": {"accuracy": 0.7}}}``.
-    """
-    if isinstance(event.get("logs"), Mapping):
-        return {k: float(v) for k, v in event["logs"].items() if _number(v)}
-    flat: dict[str, float] = {}
-    for key, value in event.items():
-        if key in BOOKKEEPING:
-            continue
-        if _number(value):
-            flat[key] = float(value)
-        elif isinstance(value, Mapping):
-            flat.update(_nested(key, value))
-    return flat
-
-
-def _nested(key: str, value: Mapping) -> dict[str, float]:
-    prefix = "val_" if key.startswith("val_") else ""
-    name = key[len(prefix):]
-    out = {}
-    for head, inner in value.items():
-        if name in ("loss", "losses") and _number(inner):
-            out[f"{prefix}loss" if head in TOTAL_NAMES else f"{prefix}{head}_loss"] = float(inner)
-        elif name == "metrics" and isinstance(inner, Mapping):
-            out.update({f"{prefix}{head}_{metric}": float(v) for metric, v in inner.items() if _number(v)})
-    return out
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """An event's losses and metrics: the engine's flat Keras-style ``logs`` (``<head>_loss``, ``val_loss``...)."""
+    values = event.get("logs")
+    if not isinstance(values, Mapping):
+        return {}
+    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 # ------------------------------------------------------------ run history
@@ -199,7 +171,7 @@ class RunRecord:
     design: Design
     history: dict[str, list[float]]
     state: str
-    result: Any = None                # the engine's RunResult (None for a run that failed)
+    result: RunResult | None = None   # None for a run that failed
     message: str = ""
 
     @property
@@ -220,32 +192,15 @@ def record(runs: list[RunRecord], design: Design, live: LiveRun) -> RunRecord:
     return entry
 
 
-def with_training(design: Design, settings: Mapping[str, Any], loss_weights: Mapping[str, float]) -> Design:
-    """The design with new training settings and head loss weights (checked by the spec).
-
-    Raises:
-        DesignError: a setting is out of bounds; the message names it and the value received.
-    """
-    from ..design.spec import parse_design
-
-    data = design.model_dump()
-    data["training"] = {**data["training"], **settings}
-    for head in data["heads"]:
-        if head["name"] in loss_weights:
-            head["loss_weight"] = float(loss_weights[head["name"]])
-    return parse_design(data)
-
-
 # ------------------------------------------------------- session state
 # The pages keep the engine's handle under RUN (SHARING for a "does sharing help?" comparison), what
 # it has streamed so far in a LiveRun under LIVE[slot], and finished runs, oldest first, under RUNS.
 
 RUN, SHARING, RUNS = "run", "sharing", "runs"
 LIVE = {RUN: "run_live", SHARING: "sharing_live"}
-FIGURES = "_run_figures"
 
 
-def begin(state: MutableMapping, slot: str, handle: Any, design: Design, epochs: int) -> LiveRun:
+def begin(state: MutableMapping, slot: str, handle: RunHandle, design: Design, epochs: int) -> LiveRun:
     """Remember a run the engine has just accepted; its events are read by ``sync``."""
     state[slot] = handle
     live = LiveRun([h.name for h in design.heads], epochs, design=design)
@@ -267,8 +222,8 @@ def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
     if not live.done:
         live.add_all(handle.poll())
         if live.done:
-            live.result = getattr(handle, "result", None)
-            if live.result is not None and getattr(live.result, "history", None):
+            live.result = handle.result
+            if live.result is not None and live.result.history:
                 live.history = dict(live.result.history)   # the engine's own record, after early stopping too
     if live.done and not live.recorded and slot == RUN:
         live.recorded = record(state.setdefault(RUNS, []), live.design, live).number
@@ -294,28 +249,6 @@ def earlier_runs(state: MutableMapping, live: LiveRun, limit: int = 3) -> list[t
     return [(r.label, series_from_history(r.history)) for r in same_heads[-limit:]]
 
 
-def live_figures(state: MutableMapping, live: LiveRun, earlier: list[tuple[str, dict]]):
-    """(loss figure, metric figure or None) for the Train page, drawn once per run and then refreshed.
-
-    The fragment redraws twice a second; building the subplots each time would cost
-    ~50 ms of the server's CPU, moving the new points in costs ~3 ms.
-    """
-    from ..report import figures
-
-    signature = (id(live), live.phase, tuple(label for label, _ in earlier))
-    cached = state.get(FIGURES)
-    if cached is None or cached[0] != signature:
-        metrics = {h.name: h.metrics for h in live.design.heads} if live.design is not None else {}
-        cached = (signature, figures.loss_figure(live.heads, live.series, earlier, live=True),
-                  figures.metric_figure(metrics, live.series, live=True))
-        state[FIGURES] = cached
-    _, loss, metric = cached
-    figures.refresh(loss, live.series)
-    if metric is not None:
-        figures.refresh(metric, live.series)
-    return loss, metric
-
-
 def latest(state: MutableMapping) -> RunRecord | None:
     """The most recent finished (or stopped) run, after reading any new events."""
     sync(state)
@@ -331,7 +264,7 @@ def stop(state: MutableMapping, slot: str = RUN) -> None:
 
 def model_bytes(run: RunRecord | None) -> bytes | None:
     """The trained model's ``.keras`` file, if the run saved one."""
-    path = getattr(run.result, "model_path", None) if run is not None else None
+    path = run.result.model_path if run is not None and run.result is not None else None
     if not path:
         return None
     try:
@@ -341,68 +274,23 @@ def model_bytes(run: RunRecord | None) -> bytes | None:
         return None
 
 
-def test_results(design: Design, result: Any) -> dict:
-    """Per-head results on the test split from the engine's RunResult (empty when there is none)."""
-    from ..report.metrics import evaluate
+# ----------------------------------------------------------- submitting
 
-    targets = getattr(result, "test_targets", None)
-    predictions = getattr(result, "test_predictions", None)
-    if not targets or not predictions or not any(len(v) for v in targets.values()):
-        return {}
-    return evaluate(design, targets, predictions, getattr(result, "test_weights", None) or None)
-
-
-def sharing_rows(live: LiveRun) -> list[dict]:
-    """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
-    from ..report.metrics import evaluate, format_metric, sharing_table
-
-    result = live.result
-    sharing = getattr(result, "sharing", None) or {}
-    if not sharing.get("single") or live.design is None:
-        return []
-    targets, weights = result.test_targets, getattr(result, "test_weights", None) or None
-    multi = evaluate(live.design, targets, sharing["multi"], weights)
-    single = evaluate(live.design, targets, sharing["single"], weights)
-    return [{**row, "multi-task": format_metric(row["metric"], row["multi-task"]),
-             "single-task": format_metric(row["metric"], row["single-task"])}
-            for row in sharing_table(multi, single)]
-
-
-# ----------------------------------------------------------- the engine
-
-_service = None
-_service_lock = threading.Lock()
-
-
-def service():
-    """The server-wide training service, started on first use with a warm worker.
-
-    One per server process on purpose: its workers and its cap on concurrent
-    runs are shared by every session.
-    """
-    global _service
-    with _service_lock:
-        if _service is None:
-            from ..train.service import TrainingService
-
-            _service = TrainingService().warm()
-        return _service
-
-
-def start_run(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
+def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None) -> LiveRun:
     """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing."""
     _check_dataset(dataset)
-    handle = service().submit(design, dataset)
+    handle = service.submit(design, dataset)
     return begin(state, RUN, handle, design, design.training.epochs)
 
 
-def start_sharing(state: MutableMapping, design: Design, dataset: Any) -> LiveRun:
+def start_sharing(state: MutableMapping, service: TrainingService, design: Design,
+                  dataset: Dataset | None) -> LiveRun:
     """Submit a "does sharing help?" comparison: the design, then each head alone, same budget."""
     _check_dataset(dataset)
-    handle = service().submit(design, dataset, kind="sharing")
+    handle = service.submit(design, dataset, kind="sharing")
     return begin(state, SHARING, handle, design, design.training.epochs)
 
 
-def _check_dataset(dataset: Any) -> None:
+def _check_dataset(dataset: Dataset | None) -> None:
     if dataset is None:
         raise DataError("pick or upload a dataset on the Data page first: training needs data.")

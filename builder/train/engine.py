@@ -14,6 +14,7 @@ one-second progress promise (see ``choose_steps_per_execution``).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -24,9 +25,11 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
+from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
+from . import keras_fixes
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
@@ -41,12 +44,10 @@ ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, n
 
 # ------------------------------------------------------------ data for fit
 
-def prepare_data(design: Design, data: Any, training: Training, test: float = 0.15):
-    """Splits for a run: ``data`` is already prepared (has ``.train``) or a ``builder.data.Dataset``."""
-    if hasattr(data, "train"):
+def prepare_data(design: Design, data: Dataset | Prepared, training: Training, test: float = 0.15) -> Prepared:
+    """Splits for a run: ``data`` is already prepared, or a dataset to split with the run's seed."""
+    if isinstance(data, Prepared):
         return data
-    from ..data import prepare
-
     return prepare(design, data, seed=training.seed, val=training.validation_split, test=test)
 
 
@@ -58,8 +59,8 @@ def keras_targets(design: Design, per_head: dict | None):
     return values[0] if len(values) == 1 else values
 
 
-def split_for_fit(design: Design, split) -> tuple[Any, Any, Any]:
-    return split.x, keras_targets(design, split.y), keras_targets(design, getattr(split, "sample_weight", None))
+def split_for_fit(design: Design, split: Split) -> tuple[Any, Any, Any]:
+    return split.x, keras_targets(design, split.y), keras_targets(design, split.sample_weight)
 
 
 def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False) -> dict:
@@ -283,37 +284,9 @@ def make_strategy(name: str | None):
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        _fix_multiworker_reduce()
+        keras_fixes.fix_multiworker_reduce()
         return strategy
     raise ValueError(f"strategy must be 'mirrored' or 'multiworker'. Received: strategy={name!r}")
-
-
-def _fix_multiworker_reduce() -> None:
-    """Keras 3.15 averages each step's scalar logs across workers with ``axis=0``, which a scalar has not.
-
-    TensorFlow then refuses the graph ("Invalid reduction dimension 0 for input
-    with 0 dimensions").  Average scalars over replicas without an axis instead;
-    everything else keeps Keras' own reduction.  Only a multi-worker CLI run
-    (its own process) installs this.
-    """
-    import tensorflow as tf
-    from keras.src.backend.tensorflow import trainer
-
-    if getattr(trainer.reduce_per_replica, "_builder_fixed", False):
-        return
-    original = trainer.reduce_per_replica
-
-    def reduce_per_replica(values, strategy, reduction):
-        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
-            def mean(v):
-                if isinstance(v, tf.distribute.DistributedValues):
-                    return strategy.reduce("MEAN", v, axis=None)
-                return v
-            return trainer.tree.map_structure(mean, values)
-        return original(values, strategy, reduction)
-
-    reduce_per_replica._builder_fixed = True
-    trainer.reduce_per_replica = reduce_per_replica
 
 
 def target_scale(split) -> dict[str, float]:
@@ -339,8 +312,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
     with strategy.scope() if strategy is not None else nullcontext():
         model = build_model(design)
-        # A per-head view of the splits still fits preprocessing on the full original splits.
-        _fit_preprocessing(model, design, getattr(prepared, "source", prepared))
+        fit_preprocessing(model, design, prepared)
         compile_model(model, design, training, steps_per_execution=steps_per_execution)
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed)
@@ -356,7 +328,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
             restore_best_weights=True))
     if distributed:
-        _build_before_distributing(model, strategy, train_args["x"])
+        keras_fixes.build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
         model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
     else:
@@ -364,35 +336,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     return model, live.outcome
 
 
-def _build_before_distributing(model, strategy, dataset) -> None:
-    """Build metrics and optimizer state from one local batch before ``fit`` distributes the data.
-
-    Keras 3.15 otherwise builds them from the first *distributed* batch, which it
-    averages across workers with an all-reduce that MultiWorkerMirroredStrategy
-    rejects ("Attempt to convert a value (PerReplica...) to a Tensor").
-    """
-    batch = next(iter(dataset.take(1)))
-    with strategy.scope():
-        model._symbolic_build(data_batch=batch)
-    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
-
-
-def _fit_preprocessing(model, design: Design, prepared) -> None:
-    """Input statistics and regression output scale from the training split (``builder.data``)."""
-    from ..data import Prepared, fit_preprocessing
-
-    if isinstance(prepared, Prepared):
-        fit_preprocessing(model, design, prepared)
-
-
-def _rows(split) -> int:
-    if split is None:
-        return 0
-    n = getattr(split, "n", None)
-    if n is not None:
-        return int(n)
-    x = split.x
-    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
+def _rows(split: Split | None) -> int:
+    return split.n if split is not None else 0
 
 
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
@@ -405,7 +350,7 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
     return by_head(design, model.predict(**args, verbose=0))
 
 
-def train(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def train(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
           strategy=None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
@@ -432,7 +377,7 @@ def train(design: Design, data: Any, training: Training | None, emit: Emit, shou
 def _test_split(prepared) -> dict:
     """The last event's ``test_targets`` and ``test_weights``: what the test predictions are scored against."""
     return dict(test_targets=dict(prepared.test.y),
-                test_weights=dict(getattr(prepared.test, "sample_weight", None) or {}))
+                test_weights=dict(prepared.test.sample_weight))
 
 
 def single_head_design(design: Design, head_name: str) -> Design:
@@ -440,7 +385,7 @@ def single_head_design(design: Design, head_name: str) -> Design:
     return design.model_copy(update={"heads": [design.head(head_name)]})
 
 
-def compare_sharing(design: Design, data: Any, training: Training | None, emit: Emit, should_stop: ShouldStop,
+def compare_sharing(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
                     run_id: str = "sharing", model_path: str | None = None) -> dict:
     """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
 
@@ -477,29 +422,13 @@ def compare_sharing(design: Design, data: Any, training: Training | None, emit: 
                  sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 
-def prepared_for(design: Design, prepared):
+def prepared_for(design: Design, prepared: Prepared) -> Prepared:
     """The same splits with only the targets of ``design``'s heads (inputs are shared, not copied)."""
     names = [h.name for h in design.heads]
 
-    def keep(split):
-        return _SplitView(split.x, {k: v for k, v in split.y.items() if k in names},
-                          {k: v for k, v in (getattr(split, "sample_weight", None) or {}).items() if k in names},
-                          _rows(split))
+    def keep(split: Split) -> Split:
+        return Split(split.x, {k: v for k, v in split.y.items() if k in names},
+                     {k: v for k, v in split.sample_weight.items() if k in names}, split.n)
 
-    return _PreparedView(keep(prepared.train), keep(prepared.val), keep(prepared.test), prepared)
-
-
-@dataclass
-class _SplitView:
-    x: Any
-    y: dict
-    sample_weight: dict
-    n: int
-
-
-@dataclass
-class _PreparedView:
-    train: _SplitView
-    val: _SplitView
-    test: _SplitView
-    source: Any = None
+    return dataclasses.replace(prepared, design=design, train=keep(prepared.train), val=keep(prepared.val),
+                               test=keep(prepared.test))
