@@ -17,7 +17,6 @@ from .dataset import ColumnProfile
 DEFAULT_TOKENS = 1000        # vocabulary size (words kept, most frequent first), changeable on the Data page
 MIN_WORDS = 2.0              # average words per value from which a repeating-rarely column is free text
 MOSTLY_MISSING = 0.5         # a text column missing more than this is left out by default
-PAD = "#unused"              # vocabulary padding: standardisation strips "#", so no text ever matches it
 
 
 def mean_words(series) -> float:
@@ -56,32 +55,48 @@ def text_values(series) -> np.ndarray:
 def fit_text(layer, values: np.ndarray, column) -> None:
     """Set a ``TextVectorization`` layer's vocabulary (and TF-IDF weights) from the training split's texts.
 
-    The vocabulary is padded to exactly ``max_tokens - 1`` entries so the layer's
-    width is the design's and TF-IDF weights save and load (Keras refuses a
-    saved TF-IDF layer whose vocabulary is shorter than its ``max_tokens``).
-
     Raises:
         DataError: the column has no words in the training rows.
     """
-    import keras
-
-    texts = values.reshape(-1)
-    probe = keras.layers.TextVectorization(max_tokens=column.max_tokens)
-    probe.adapt(texts, batch_size=4096)
-    vocabulary = probe.get_vocabulary(include_special_tokens=False)[: column.max_tokens - 1]
-    if not vocabulary:
+    if not set_text_vocabulary(layer, values.reshape(-1), column.max_tokens, column.output_mode):
         raise DataError(f"text column {column.name!r} has no words in its training rows (only blanks, digits "
                         "or punctuation). Leave it out, or set its role to ignore.")
-    padding = [f"{PAD}{i}" for i in range(column.max_tokens - 1 - len(vocabulary))]
-    if column.output_mode != "tf_idf":
+
+
+def set_text_vocabulary(layer, texts, max_tokens, output_mode):
+    """The most frequent words of ``texts`` (and TF-IDF weights) into ``layer``; False if there are no words.
+
+    The vocabulary is padded to exactly max_tokens - 1 entries with tokens no text can produce ("#" is
+    stripped by standardisation), so the layer's width is the design's and a TF-IDF layer saves and loads
+    (Keras refuses a saved TF-IDF layer whose vocabulary is shorter than its max_tokens).
+    Self-contained: the exported training script holds a copy (``script_code``).
+    """
+    import keras
+    import numpy as np
+
+    probe = keras.layers.TextVectorization(max_tokens=max_tokens)
+    probe.adapt(texts, batch_size=4096)
+    vocabulary = probe.get_vocabulary(include_special_tokens=False)[: max_tokens - 1]
+    if not vocabulary:
+        return False
+    padding = [f"#unused{i}" for i in range(max_tokens - 1 - len(vocabulary))]
+    if output_mode != "tf_idf":
         layer.set_vocabulary(vocabulary + padding)
-        return
+        return True
     multi_hot = keras.layers.TextVectorization(vocabulary=vocabulary, output_mode="multi_hot")
     documents = np.zeros(len(vocabulary), np.float64)
     for start in range(0, len(texts), 8192):
         documents += np.asarray(multi_hot(texts[start:start + 8192]))[:, 1:].sum(axis=0)
     counts = np.concatenate([documents, np.zeros(len(padding))])
     layer.set_vocabulary(vocabulary + padding, idf_weights=np.log1p(len(texts) / (1.0 + counts)))
+    return True
+
+
+def script_code() -> str:
+    """``set_text_vocabulary`` as standalone code for the exported training script."""
+    import inspect
+
+    return inspect.getsource(set_text_vocabulary)
 
 
 def check_words(series, name: str) -> None:

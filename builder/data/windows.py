@@ -16,6 +16,7 @@ import numpy as np
 from ..design.inputs import WindowInput
 from ..design.spec import Design, Training, new_layer
 from ..errors import DataError
+from .parallel import release_memory
 from .splits import Prepared, Split, encode_target
 
 MAX_EXAMPLES = 3
@@ -43,18 +44,27 @@ class WindowSplit(Split):
             y, w = [tf.gather(a, i) for a in ys], [tf.gather(a, i) for a in ws]
             return (x, y[0], w[0]) if len(heads) == 1 else (x, tuple(y), tuple(w))
 
-        ds = tf.data.Dataset.range(self.n)
+        n = self.n
         if shuffle:
-            ds = ds.shuffle(max(self.n, 1), seed=seed, reshuffle_each_iteration=True)
-        return ds.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+            # One permutation tensor per epoch: a shuffle buffer would hold every window index as its own
+            # element (about 100 bytes each), more than the table itself for a long series.
+            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+            order = seeds.map(lambda s: tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=tf.stack([s, tf.constant(seed, tf.int64)])))
+        else:
+            order = tf.data.Dataset.from_tensors(tf.range(n, dtype=tf.int64))
+        ds = order.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(batch_size))
+        # Two batches gathered ahead are plenty (gathering is ~50x faster than an LSTM step) and keep memory
+        # flat; AUTOTUNE grows buffers and threads, whose memory then stays with the process.
+        return ds.map(gather, num_parallel_calls=2).prefetch(2)
 
 
 # ------------------------------------------------------------------ order
 
-def time_order(frame, time_column: str) -> np.ndarray:
-    """Row positions in time order; raises on missing, duplicate or gapped times (how many and where)."""
+def time_order(frame, time_column: str) -> np.ndarray | None:
+    """Row positions in time order (None: the file's order); raises on missing, duplicate or gapped times."""
     if not time_column:
-        return np.arange(len(frame))
+        return None
     if time_column not in frame.columns:
         raise DataError(f"time column {time_column!r} is not in the file. Choose one of its columns, or none "
                         "to use the rows in file order.")
@@ -67,7 +77,7 @@ def time_order(frame, time_column: str) -> np.ndarray:
     steps = np.diff(times[order])
     _check_duplicates(frame[time_column], order, steps, time_column)
     _check_gaps(frame[time_column], order, steps, time_column)
-    return order
+    return None if bool((order == np.arange(len(order))).all()) else order
 
 
 def _times(series) -> np.ndarray:
@@ -116,7 +126,7 @@ def window_ends(rows: int, spec: WindowInput, val: float, test: float) -> list[n
     if window + horizon > rows:
         raise DataError(f"a horizon of {horizon:,} step(s) ahead goes beyond the series: {window:,} rows of "
                         f"window plus {horizon:,} leave no target in {rows:,} rows. Choose a smaller horizon or window.")
-    bounds = [0, rows - int(round(rows * (val + test))), rows - int(round(rows * test)), rows]
+    bounds = split_bounds(rows, val, test)
     parts = []
     for low, high in zip(bounds, bounds[1:]):
         # window [t - W + 1, t] and target t + H both inside [low, high)
@@ -127,7 +137,12 @@ def window_ends(rows: int, spec: WindowInput, val: float, test: float) -> list[n
     return parts
 
 
-def window_values(frame, columns: list[str], order: np.ndarray) -> np.ndarray:
+def split_bounds(rows: int, val: float, test: float) -> list[int]:
+    """Row boundaries by time: training rows [b0, b1), validation [b1, b2), test [b2, b3)."""
+    return [0, rows - int(round(rows * (val + test))), rows - int(round(rows * test)), rows]
+
+
+def window_values(frame, columns: list[str], order: np.ndarray | None) -> np.ndarray:
     """float32 (rows, columns) in time order, NaN where missing; only numeric columns can be window inputs."""
     import pandas as pd
 
@@ -139,7 +154,8 @@ def window_values(frame, columns: list[str], order: np.ndarray) -> np.ndarray:
         if not pd.api.types.is_numeric_dtype(series.dtype):
             raise DataError(f"window input column {name!r} holds text; window inputs must be numbers. "
                             "Make it a target or leave it out.")
-        out[:, i] = series.to_numpy(dtype=np.float32, na_value=np.nan)[order]
+        column = series.to_numpy(dtype=np.float32, na_value=np.nan)
+        out[:, i] = column if order is None else column[order]
     return out
 
 
@@ -152,14 +168,20 @@ def prepare_windows(design: Design, dataset, val: float, test: float) -> Prepare
     for head in design.heads:
         if head.target not in dataset.columns:
             raise DataError(f"head {head.name!r} predicts column {head.target!r}, which is not in the file.")
-        y, weight = encode_target(dataset.frame[head.target].iloc[order].reset_index(drop=True), head)
+        series = dataset.frame[head.target]
+        y, weight = encode_target(series if order is None else series.iloc[order].reset_index(drop=True), head)
         targets[head.name] = (y, weight)
-    view = np.lib.stride_tricks.sliding_window_view(values, spec.window, axis=0)    # (rows-W+1, F, W), no copy
     splits = []
-    for ends in window_ends(len(values), spec, val, test):
+    bounds = split_bounds(len(values), val, test)
+    for low, high, ends in zip(bounds, bounds[1:], window_ends(len(values), spec, val, test)):
         rows = ends + spec.horizon
-        splits.append(WindowSplit(_windows(view, ends, spec), {k: y[rows] for k, (y, _) in targets.items()},
-                                  {k: w[rows] for k, (_, w) in targets.items()}, len(ends), values, ends, spec.window))
+        # Each split holds only its own rows (a view), so tf.data copies each row into TensorFlow once.
+        own = values[low:high]
+        view = np.lib.stride_tricks.sliding_window_view(own, min(spec.window, len(own)), axis=0)   # no copy
+        splits.append(WindowSplit(_windows(view, ends - low, spec), {k: y[rows] for k, (y, _) in targets.items()},
+                                  {k: w[rows] for k, (_, w) in targets.items()}, len(ends), own, ends - low,
+                                  spec.window))
+    release_memory()        # the encoding's temporaries: the splits start from a lower peak
     return Prepared(design, *splits, kind="window")
 
 
@@ -195,8 +217,8 @@ def window_design(dataset, targets: list[str], inputs: list[str], heads: list, o
     except ValueError as e:
         raise DataError(f"window settings are not valid: {e.errors()[0]['msg']}. Window and stride must be at "
                         "least 1, horizon at least 0, and at least one input column is needed.") from None
-    order = time_order(dataset.frame, time_column)
-    window_values(dataset.frame.head(1), columns, order[:1] * 0)
+    time_order(dataset.frame, time_column)
+    window_values(dataset.frame.head(1), columns, None)
     window_ends(len(dataset.frame), spec, 0.15, 0.15)
     trunk = [layer.model_copy() for layer in base.trunk] if base and base.input.kind == "window" else [
         new_layer("LSTM", "lstm_1", units=32), new_layer("Dense", "dense_1", units=32, activation="relu")]

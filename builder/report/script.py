@@ -35,8 +35,11 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         design: a checked design.
         data_file: the default for ``--data`` (the file the user trained on), if known.
     """
+    from . import feature_script as features    # issue 12: dates, text, pixel images, windows
+
     table = isinstance(design.input, TableInput)
-    default_data = data_file or ("data.csv" if table else "data.npz")
+    csv_data = features.reads_csv(design)
+    default_data = data_file or ("data.csv" if csv_data else "data.npz")
     lines = [
         *_docstring(f"{design.name}: train the multi-output Keras model designed in the multi-output model designer.",
                     f"Usage: python {script_name(design)} --data {default_data} [--epochs N] [--batch-size B] "
@@ -46,14 +49,16 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         "import csv",
         "",
         "import numpy as np",
-        *(["import pandas as pd"] if table else []),
+        *(["import pandas as pd"] if csv_data else []),
         "import tensorflow as tf",
         *model_code(design),
         *compile_code(design),
         "",
         *_settings_code(design, default_data),
         "",
-        *(_table_loader_code(design) if table else _npz_loader_code()),
+        *(_table_loader_code(design) if table else
+          features.tensor_loader_code(design) if csv_data else _npz_loader_code()),
+        *(features.column_helpers(design) if table else []),
         "",
         *_target_code(),
         "",
@@ -104,6 +109,7 @@ def _head_setup(head: Head) -> dict:
 
 def _table_loader_code(design: Design) -> list[str]:
     from ..model.preprocessing import layer_names   # the Keras input name of each CSV column
+    from . import feature_script as features
 
     names = layer_names(design.input)
     columns = {c.name: (names[c.name], c.kind) for c in design.input.columns}
@@ -119,6 +125,7 @@ def _table_loader_code(design: Design) -> list[str]:
         "        raise SystemExit(f'{path} has no column(s) {missing}')",
         "    x = {}",
         "    for column, (name, kind) in COLUMNS.items():",
+        *features.column_load_lines(),
         "        if kind == 'numeric':",
         "            x[name] = pd.to_numeric(frame[column], errors='coerce').to_numpy('float32').reshape(-1, 1)",
         "        else:  # missing values become '' , which the lookup maps to its out-of-vocabulary slot",
@@ -130,6 +137,7 @@ def _table_loader_code(design: Design) -> list[str]:
         "def fit_preprocessing(x, rows):",
         "    \"\"\"Set each Normalization layer's mean and variance from the training rows (NaNs left out).\"\"\"",
         "    for column, (name, kind) in COLUMNS.items():",
+        *features.column_fit_lines(),
         "        if kind == 'numeric':",
         "            values = x[name][rows]",
         "            values = values[~np.isnan(values)]",
@@ -200,7 +208,9 @@ def _target_code() -> list[str]:
 
 
 def _main_code(design: Design) -> list[str]:
-    table = isinstance(design.input, TableInput)
+    from .feature_script import reads_csv, split_lines
+
+    table = reads_csv(design)      # table, image or window input: preprocessing fitted on the training rows
     return [
         "",
         "def batches(x, y, weights, rows, batch_size, shuffle=False):",
@@ -239,7 +249,7 @@ def _main_code(design: Design) -> list[str]:
         "    y = tuple(target for target, _ in encoded)",
         "    weights = tuple(weight for _, weight in encoded)",
         "    # Shuffle once, then hold out the last VALIDATION_SPLIT of the rows for validation",
-        "    order = np.random.default_rng(SEED).permutation(len(y[0]))",
+        *(split_lines(design) or ["    order = np.random.default_rng(SEED).permutation(len(y[0]))"]),
         "    n_validation = int(len(order) * VALIDATION_SPLIT)",
         "    train, validation = order[:len(order) - n_validation], order[len(order) - n_validation:]",
         *(["    fit_preprocessing(x, train)"] if table else []),
@@ -295,13 +305,17 @@ def _cell(values: Sequence[float], i: int) -> str:
 
 def dataset_fits(design: Design, dataset) -> bool:
     """Whether the script of ``design`` can read ``dataset``: a CSV for a table design, arrays for a tensor one."""
-    return dataset is not None and (dataset.kind == "table") == isinstance(design.input, TableInput)
+    from .feature_script import reads_csv
+
+    return dataset is not None and (dataset.kind == "table") == reads_csv(design)
 
 
 def data_file_name(design: Design, dataset=None) -> str:
     """What the data file is called next to the script: the dataset's name when it fits the design
     (``penguins.csv``, ``seed-multi-regression.npz``), else ``data.csv`` or ``data.npz``."""
-    extension = ".csv" if isinstance(design.input, TableInput) else ".npz"
+    from .feature_script import reads_csv
+
+    extension = ".csv" if reads_csv(design) else ".npz"
     if not dataset_fits(design, dataset):
         return "data" + extension
     stem = dataset.name.rsplit("/", 1)[-1]
@@ -310,7 +324,9 @@ def data_file_name(design: Design, dataset=None) -> str:
 
 def requirements(design: Design) -> str:
     """The packages the script imports, in words."""
-    return "keras, tensorflow, numpy" + (" and pandas" if isinstance(design.input, TableInput) else "")
+    from .feature_script import reads_csv
+
+    return "keras, tensorflow, numpy" + (" and pandas" if reads_csv(design) else "")
 
 
 def data_file_bytes(dataset) -> bytes:
