@@ -70,6 +70,11 @@ def count_distinct(series) -> int:
     """Distinct non-missing values; numpy's hash-based unique is about 2x faster than pandas' for numbers."""
     import numpy as np
 
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < 65_536:     # small whole numbers (pixels, counts, codes): counting beats hashing ~20x
+            return int(np.count_nonzero(np.bincount(values - low if low else values)))
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
         values = series.to_numpy()
         distinct = len(np.unique(values, sorted=False))     # NaNs count as one value: no filtered copy
