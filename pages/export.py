@@ -4,6 +4,7 @@ import streamlit as st
 
 from builder import DataError, DesignError, session
 from builder.report import script as export
+from builder.report.feature_script import saved_model_inputs
 from builder.session import runs
 from pages import run_inside_shell
 
@@ -48,6 +49,7 @@ elif dataset is not None:
 st.code(script, language="python", line_numbers=True)
 
 st.subheader("Design and results")
+st.caption(saved_model_inputs(design))       # issue 12: dates, text, images and windows change what it takes
 latest = runs.latest(ss)
 columns = st.columns(3)
 columns[0].download_button("Download the design (JSON)", export.design_json(design),

@@ -116,3 +116,31 @@ def split_lines(design: Design) -> list[str] | None:
         "    # Windows split by time: the last VALIDATION_SPLIT of them validate",
         "    order = np.arange(len(y[0]))",
     ]
+
+
+def saved_model_inputs(design: Design) -> str:
+    """What the saved ``.keras`` model takes, in words: its input names and what each holds."""
+    from ..model.preprocessing import layer_names
+
+    spec = design.input
+    if isinstance(spec, ImageInput):
+        return (f"The saved model takes one array `input` of shape (rows, {', '.join(map(str, spec.shape))}): raw "
+                f"0-255 pixels from columns {spec.columns[0]}..{spec.columns[-1]}; it scales them itself.")
+    if isinstance(spec, WindowInput):
+        order = f"ordered by {spec.time_column!r}" if spec.time_column else "in file order"
+        return (f"The saved model takes one array `input` of shape (rows, {spec.window}, {len(spec.columns)}): "
+                f"the last {spec.window} rows ({order}) of {', '.join(spec.columns)}; it predicts "
+                f"{spec.horizon} step(s) after the last row.")
+    if not isinstance(spec, TableInput):
+        return f"The saved model takes one array `input` of shape (rows, {', '.join(map(str, spec.shape))})."
+    names = layer_names(spec)
+    parts = []
+    for column in spec.columns:
+        if column.kind == "date":
+            parts.append(f"`{names[column.name]}` ({len(column.parts)} numbers from date {column.name!r}: "
+                         f"{', '.join(column.parts)})")
+        elif column.kind == "text":
+            parts.append(f"`{names[column.name]}` (the text of {column.name!r})")
+        else:
+            parts.append(f"`{names[column.name]}` ({column.name!r})")
+    return "The saved model takes one input per column: " + "; ".join(parts) + "."
