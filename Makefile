@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: install run test bench clean
+.PHONY: install run test load bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,9 @@ run: install
 
 test: install
 	$(PY) -m pytest -q -rs tests
+
+load: install
+	$(PY) -m pytest -q -rs -s -m load tests
 
 bench: install
 	$(PY) benchmarks/run_all.py

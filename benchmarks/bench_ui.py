@@ -65,11 +65,13 @@ def edit_times() -> dict[str, float]:
     assert not at.exception, at.exception
     add, change, rerun = [], [], []
     for i in range(REPEATS):
-        at.button(key="pick.trunk.dense_1").click().run()       # the editor of one layer is open
+        at.session_state["canvas"] = {"action": {"op": "select", "node": "trunk/dense_1", "nonce": f"u{i}"}}
+        at.run()                                                  # the inspector shows one layer
         widget = at.number_input(key="layer.dense_1.units").set_value(40 + i)
         change.append(timed(widget.run))
         rerun.append(timed(at.run))
-        button = at.button(key="add.Dropout").click()
+        at.selectbox(key="insert.type").set_value("Dropout")
+        button = at.button(key="insert.go").click()               # the inspector's Insert: after dense_1
         add.append(timed(button.run))
         at.button(key="undo").click().run()
     assert not at.exception, at.exception

@@ -57,3 +57,22 @@ def bind(key: str, value) -> None:
     ss = st.session_state
     if key not in ss or ss[key] != value:
         ss[key] = value
+
+
+FIT_FLASH = "_fit_flash"
+
+
+def fit_banner() -> None:
+    """The one banner every page shows while the data and the design do not fit, with the action that fixes it."""
+    from builder.session import mismatch
+
+    ss = st.session_state
+    for message in ss.pop(FIT_FLASH, []):
+        st.error(message)
+    found = mismatch.for_session(ss)
+    if found is None:
+        return
+    text, action = st.columns([6, 1], vertical_alignment="center")
+    text.warning(str(found), icon=":material/link_off:")
+    action.button(found.button, key="fit_fix", type="primary", on_click=attempt,
+                  args=(FIT_FLASH, mismatch.fix, ss, found))

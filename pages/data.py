@@ -10,6 +10,7 @@ import streamlit as st
 
 from builder import session
 from builder.design.spec import HEAD_KINDS
+from builder.session import persist
 from pages import bind, run_inside_shell
 from pages import attempt as attempt_or_flash
 
@@ -40,7 +41,9 @@ def on_upload() -> None:
     uploaded = ss.get("data.upload")
     if uploaded is None:
         return
-    if attempt(lambda: session.set_dataset(ss, read_csv(uploaded.getvalue(), name=uploaded.name))):
+    data = uploaded.getvalue()
+    if attempt(lambda: session.set_dataset(ss, read_csv(data, name=uploaded.name))):
+        persist.keep_upload(ss, uploaded.name, data)      # a refresh or a restarted server reads it again
         ss[session.BUILTIN_KEY] = None
         ss[NOTE] = f"Read {uploaded.name}."
 
@@ -88,17 +91,35 @@ def picker() -> None:
                              help="one row per sample, a header row with column names")
 
 
+def column_page(dataset) -> list:
+    """Search and page the columns: a file of 10,000 columns draws one page of them (widgets cost per column)."""
+    from builder.data.profile import COLUMNS_PER_PAGE, find_columns
+    hidden = session.hidden_columns(ss)          # pixel columns: the sample grid stands for them
+    profile = [c for c in dataset.profile if c.name not in hidden]
+    total = len(profile)
+    if total <= COLUMNS_PER_PAGE:
+        return profile
+    search, page = st.columns([3, 1])
+    query = search.text_input("Find columns", key="data.find", placeholder="part of a column name")
+    _, matches = find_columns(profile, query)
+    pages = max(1, -(-matches // COLUMNS_PER_PAGE))
+    number = page.number_input(f"Page (of {pages})", 1, pages, key="data.page") if pages > 1 else 1
+    shown, _ = find_columns(profile, query, number)
+    st.caption(f"{len(shown)} of {matches:,} matching columns ({total:,} in the file).")
+    return shown
+
+
 def table_view(dataset) -> None:
-    st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]} columns)")
-    st.dataframe(dataset.frame.head(50), width="stretch", height=220)
+    st.markdown(f"**Preview** ({len(dataset.frame):,} rows, {dataset.frame.shape[1]:,} columns)")
+    shown = column_page(dataset)
+    st.dataframe(dataset.frame[[c.name for c in shown]].head(50), width="stretch", height=220)
     st.markdown("**Columns**: what each one is, and what the model should do with it")
     roles = session.column_roles(ss)
     kinds = ss.get(session.KINDS, {})
     header = st.columns(COLUMN_WIDTHS)
     for col, title in zip(header, ("column", "kind", "missing", "distinct", "why this kind", "role", "target kind")):
         col.caption(title)
-    hidden = session.hidden_columns(ss)
-    for column in (c for c in dataset.profile if c.name not in hidden):
+    for column in shown:
         name, kind, missing, distinct, reason, role, target_kind = st.columns(COLUMN_WIDTHS)
         name.markdown(f"`{column.name}`")
         kind.write(column.kind)
@@ -164,14 +185,11 @@ for message in ss.pop(FLASH, []):
     st.error(message)
 if note := ss.pop(NOTE, None):
     st.success(note)
-try:
-    picker()
-except ImportError:
-    st.info("The data layer (builder.data) is not installed yet; datasets will appear here when it is.")
+picker()
 dataset = ss.get(session.DATASET)
 if dataset is not None:
     st.subheader(dataset.name)
     st.caption(dataset.source)
-    for warning in getattr(dataset, "warnings", []):      # what the reader fixed or guessed
+    for warning in dataset.warnings:      # what the reader fixed or guessed
         st.warning(warning)
     (tensor_view if dataset.kind == "tensor" else table_view)(dataset)

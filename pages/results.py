@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from builder import DataError, DesignError, session
-from builder.report import figures
-
-from builder.report import metrics
-
-from builder.session import runs
-from builder.report.metrics import ClassificationResult
 import pages
+from builder import DataError, DesignError, session
+from builder.report import figures, metrics
+from builder.report.metrics import ClassificationResult
+from builder.session import runs
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -17,13 +14,24 @@ run_inside_shell()
 st.header("Results")
 ss = st.session_state
 runs.sync(ss)
-finished = runs.history(ss)
+for notice in runs.notices(ss):          # models dropped to keep the workspace under its size limit
+    st.warning(notice, icon=":material/delete_sweep:")
+every_run = runs.history(ss)
+show_all = st.toggle("Show runs on every data set", key="results_all_data",
+                     help="off: only the runs made on the data set now loaded")
+finished = every_run if show_all else runs.for_dataset(ss, every_run)
+if len(finished) < len(every_run):
+    st.caption(f"{len(every_run) - len(finished)} run(s) on other data sets are hidden; the switch shows them.")
 
 
 def one_run(run) -> None:
     """Each head of one run on the held-out test split."""
     if run.state == "error":
         st.error(run.message or "This run failed before it finished.")
+    if getattr(run.result, "problem", None) is None:
+        getattr(run.result, "arrays", lambda: None)()       # read the stored test arrays, to report a bad file
+    if problem := getattr(run.result, "problem", None):
+        st.warning(problem)
     try:
         per_head = metrics.test_results(run.design, run.result)
     except (DesignError, DataError, ValueError) as e:
@@ -54,21 +62,29 @@ def run_history(finished, run) -> None:
     st.subheader("Run history")
     st.caption("Each run's validation loss by epoch (training loss where a run had no validation split).")
     heads = [h.name for h in run.design.heads]
-    st.plotly_chart(figures.runs_figure(heads, [(r.label, figures.series_from_history(r.history)) for r in finished]),
+    st.plotly_chart(figures.runs_figure(heads, [(r.title, figures.series_from_history(r.history)) for r in finished]),
                     key="runs_figure")
     for before, after in zip(finished, finished[1:]):
+        if before.design is None or after.design is None:
+            continue
         changes = metrics.design_changes(before.design, after.design)
-        with st.expander(f"{before.label} -> {after.label}: {len(changes)} change(s)", expanded=after is run):
+        with st.expander(f"{before.title} -> {after.title}: {len(changes)} change(s)", expanded=after is run):
             st.markdown("\n".join(f"- {line}" for line in changes) if changes else "Same design and settings.")
 
 
 if finished:
-    labels = [f"{r.label} ({r.state})" for r in finished]
-    chosen = st.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__)
+    labels = [f"{r.title} ({r.state})" for r in finished]
+    pick, drop = st.columns([5, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox("Run", range(len(finished)), index=len(finished) - 1, format_func=labels.__getitem__,
+                            key="results_run")
+    drop.button("Delete run", key="results_delete", icon=":material/delete:", on_click=runs.delete,
+                args=(ss, finished[chosen].number), help="removes this run, its curves and its trained model")
     one_run(finished[chosen])
-    run_history(finished, finished[chosen])
+    if finished[chosen].design is not None:
+        run_history(finished, finished[chosen])
 else:
-    st.info("Train first: results on the held-out test split appear here after a run on the Train page.")
+    st.info("Train first: results on the held-out test split appear here after a run on the Train page."
+            + ("" if show_all or not every_run else " Runs on other data sets are hidden; the switch shows them."))
 
 # ------------------------------------------------------------- sharing
 st.subheader("Does sharing help?")
@@ -94,19 +110,19 @@ if dataset is None:
 @st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
 def comparison_view():
     live = runs.sync(ss, runs.SHARING)
-    if live is None:
-        return
-    if live.active:
+    if live is not None and live.active:
         st.progress(live.fraction(), text=live.progress_text())
         return
-    if live.state == "error":
-        st.error(live.message or "The comparison failed.")
-        return
-    table = metrics.sharing_rows(live.design, live.result)
-    if table:
-        st.dataframe(table, hide_index=True)
-    else:
-        st.info("The comparison was stopped before every head had trained alone.")
+    shown = runs.latest_comparison(ss)          # the latest one on the data set now loaded
+    if shown is not None and shown.state == "error":
+        st.error(shown.message or "The comparison failed.")
+    elif shown is not None:
+        st.caption(getattr(shown, "title", ""))
+        table = metrics.sharing_rows(shown.design, shown.result)
+        if table:
+            st.dataframe(table, hide_index=True)
+        else:
+            st.info("The comparison was stopped before every head had trained alone.")
     if busy:        # it has just ended: redraw the buttons
         st.rerun()
 

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
-from builder.session import runs
-from builder.design.spec import OPTIMIZERS
+from builder.session import mismatch, runs
+from builder.design.spec import OPTIMIZERS, Head, Training, bounds
 import pages
 from builder.report import figures
+from builder.data.scaling import LOSS_WEIGHT_NOTE
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -26,23 +27,26 @@ with st.container(border=True):
     c = st.columns(4)
     settings = {
         "optimizer": c[0].selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(t.optimizer), key="train_optimizer"),
-        "learning_rate": c[1].number_input("Learning rate", min_value=1e-6, max_value=10.0, value=t.learning_rate,
+        "learning_rate": c[1].number_input("Learning rate", *bounds(Training, "learning_rate"), value=t.learning_rate,
                                            step=1e-4, format="%g", key="train_learning_rate"),
-        "batch_size": int(c[2].number_input("Batch size", min_value=1, max_value=65536, value=t.batch_size,
+        "batch_size": int(c[2].number_input("Batch size", *bounds(Training, "batch_size"), value=t.batch_size,
                                             key="train_batch_size")),
-        "epochs": int(c[3].number_input("Epochs", min_value=1, max_value=10_000, value=t.epochs, key="train_epochs")),
+        "epochs": int(c[3].number_input("Epochs", *bounds(Training, "epochs"), value=t.epochs, key="train_epochs")),
     }
     c = st.columns(3)
-    settings["validation_split"] = c[0].slider("Validation split", 0.0, 0.5, t.validation_split, step=0.05,
+    settings["validation_split"] = c[0].slider("Validation split", *bounds(Training, "validation_split"), t.validation_split, step=0.05,
                                                key="train_validation_split")
     settings["early_stopping_patience"] = int(c[1].number_input(
-        "Early stopping patience (epochs, 0 = off)", min_value=0, max_value=1000, value=t.early_stopping_patience,
+        "Early stopping patience (epochs, 0 = off)", *bounds(Training, "early_stopping_patience"), value=t.early_stopping_patience,
         key="train_patience"))
-    settings["seed"] = int(c[2].number_input("Seed", min_value=0, max_value=2**31 - 1, value=t.seed, key="train_seed"))
+    settings["seed"] = int(c[2].number_input("Seed", *bounds(Training, "seed"), value=t.seed, key="train_seed"))
     st.markdown("**Loss weight per head** (the total loss is their weighted sum)")
+    st.caption(LOSS_WEIGHT_NOTE)
     c = st.columns(min(len(design.heads), 4) or 1)
-    weights = {h.name: c[i % len(c)].number_input(h.name, min_value=0.0, max_value=1000.0, value=h.loss_weight,
-                                                  step=0.1, format="%g", key=f"train_weight_{h.name}")
+    names = [h.name for h in design.heads]   # a link may repeat a name (validation refuses it): keys stay unique
+    weights = {h.name: c[i % len(c)].number_input(h.name, *bounds(Head, "loss_weight"), value=h.loss_weight,
+                                                  step=0.1, format="%g", key=f"train_weight_{h.name}"
+                                                  + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
 
 try:
@@ -58,15 +62,19 @@ if not report.ok:
     st.error("Fix the design before training (Design page):\n\n" + "\n".join(f"- {p}" for p in report.errors))
 if dataset is None:
     st.info("Pick or upload a dataset on the Data page: training needs data.")
+misfit = mismatch.for_session(ss)       # the banner above says it; Train stays off until it is fixed
 left, right, _ = st.columns([1, 1, 4])
-if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None, key="train_start"):
+if left.button("Train", type="primary", disabled=active or not report.ok or dataset is None or misfit is not None,
+               key="train_start", help=f"Train is off: {misfit.problem}" if misfit else None):
     try:
-        runs.start_run(ss, pages.training_service(), design, dataset)
+        runs.start_run(ss, pages.training_service(), design, dataset, report)
         st.rerun()       # redraw with the live view polling
     except (DesignError, DataError) as e:
         st.error(str(e))
 if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
+if misfit is not None:
+    st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
 
 
 # ------------------------------------------------------------ live view

@@ -134,14 +134,21 @@ def page(browser):
         context.close()
 
 
-def wait_idle(page, settle_ms: int = 250, timeout_ms: int = 15_000) -> None:
+def wait_idle(page, start_ms: int = 1_000, timeout_ms: int = 15_000) -> None:
     """Wait until the script run a click started has finished.
 
     The app root carries the script state (as in Streamlit's own end-to-end
-    tests); a run may start a moment after the click, so we wait out a short
-    settle time first, then for a connected app that is not running.
+    tests).  A run starts a moment after the click, so first wait for it to
+    start (a fast run may already be over: then the wait ends after
+    ``start_ms``), then for a connected app that is not running.
     """
-    page.wait_for_timeout(settle_ms)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]',
+                               timeout=start_ms, state="attached")
+    except PlaywrightTimeout:
+        pass
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]'
                            '[data-test-connection-state="CONNECTED"]', timeout=timeout_ms, state="attached")
 

@@ -8,15 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from builder.session import runs
+import pages
+from fake_engine import FakeService
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def no_training_worker(monkeypatch):
-    """These tests never train: keep app.py from starting a TensorFlow worker in the test process."""
-    monkeypatch.setenv("BUILDER_WARM_TRAINING", "0")
 
 
 def sidebar_text(at) -> str:
@@ -25,9 +21,16 @@ def sidebar_text(at) -> str:
 
 def test_every_page_renders_without_exception():
     at = AppTest.from_file(APP, default_timeout=30).run()
-    for page in ("pages/data.py", "pages/design.py"):
+    for page in ("pages/data.py", "pages/design.py", "pages/train.py", "pages/results.py", "pages/export.py"):
         at.switch_page(page).run()
         assert not at.exception, page
+        assert at.header, f"{page} drew no header"
+
+
+def test_the_first_page_names_the_app_and_says_how_it_works():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "Multi-output model designer" in sidebar_text(at)
+    assert any(c.value == "data → design → train → results → export" for c in at.sidebar.caption)
 
 
 def test_a_first_visit_opens_on_penguins_with_its_suggested_design():
@@ -43,7 +46,9 @@ def test_sidebar_shows_dataset_design_state_and_params():
     text = sidebar_text(at)
     assert "Dataset:** penguins (344 rows)" in text and "valid" in text and "Total params:** 3,077" in text
     at.switch_page("pages/design.py").run()
-    at.button(key="add.Conv2D").click().run()
+    at.session_state["canvas"] = {"action": {"op": "select", "node": "species/@out", "nonce": 1}}   # a canvas click
+    at.run()
+    at.number_input(key="head.species.units").set_value(5).run()     # 3 species, 5 outputs
     assert ":red[1 error]" in sidebar_text(at)
 
 
@@ -54,6 +59,20 @@ def test_sidebar_shows_the_training_state_once_a_run_exists():
     at.session_state[runs.LIVE[runs.RUN]] = live
     at.run()
     assert "Training:** epoch 3/10 · step 1/4 · 2 s left" in sidebar_text(at)
+
+
+def test_sidebar_training_status_is_the_progress_line_and_train_clears_the_old_one(monkeypatch):
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=100))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/train.py").run()
+    at.button(key="train_start").click().run()
+    at.run()
+    live = at.session_state["run_live"]
+    assert live.done and f"Training:** {live.progress_text()}" in sidebar_text(at)
+    monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=0))     # the next run has not started yet
+    at.button(key="train_start").click().run()
+    assert "Training:** waiting for a free trainer" in sidebar_text(at)
+    assert "finished" not in sidebar_text(at)
 
 
 def test_the_builtin_dataset_travels_in_the_url():
@@ -76,3 +95,17 @@ def test_the_shell_and_designer_never_import_tensorflow():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_new_workspace_starts_over_under_a_new_link():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    first = at.query_params["w"]
+    at.session_state["design"] = at.session_state["design"].model_copy(update={"name": "edited"})
+    at.run()
+    at.button(key="workspace_new").click().run()
+    assert not at.exception
+    assert at.query_params["w"] != first and at.session_state["design"].name == "penguins"
+    old = AppTest.from_file(APP, default_timeout=30)
+    old.query_params["w"] = first                   # the old workspace stays under its own link
+    old.run()
+    assert old.session_state["design"].name == "edited"

@@ -15,9 +15,9 @@ CSV = "height,weight,colour,score\n1.5,60,red,3\n1.7,70,blue,4\n1.8,80,red,5\n1.
 
 
 def diagram_nodes(page) -> int:
-    svg = page.locator('[data-testid="stGraphVizChart"] svg')
-    svg.wait_for()
-    return svg.locator("g.node").count()
+    """Boxes on the Design page's canvas (a custom component; Playwright's locators pierce its shadow root)."""
+    page.locator(".cv-node").first.wait_for()
+    return page.locator(".cv-node").count()
 
 
 def shot(page, name: str) -> None:
@@ -66,11 +66,12 @@ def test_penguins_to_a_design_that_survives_a_refresh(page, app_url, tmp_path): 
     open_page(page, "Design")
     before = diagram_nodes(page)
     assert before == 1 + 2 + 3
-    page.get_by_role("button", name="Dense", exact=True).click()
+    page.get_by_role("button", name="Insert a layer in the trunk at position 3").click()
+    page.get_by_role("searchbox", name="Search layer types").fill("Dense")
+    page.locator('.cv-item[data-type="Dense"]').click()
+    page.locator('.cv-node[data-key="trunk/dense_3"]').wait_for()
     wait_idle(page)
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=\"stGraphVizChart\"] svg g.node').length === n", arg=before + 1)
-    assert page.get_by_role("button", name="3. Dense").count() == 1
+    assert diagram_nodes(page) == before + 1
     link = design_link(page)
     shot(page, "design")
 
@@ -78,7 +79,7 @@ def test_penguins_to_a_design_that_survives_a_refresh(page, app_url, tmp_path): 
     page.reload()
     wait_idle(page)
     assert diagram_nodes(page) == before + 1
-    assert page.get_by_role("button", name="3. Dense").count() == 1
+    assert page.locator('.cv-node[data-key="trunk/dense_3"]').count() == 1
     assert design_link(page) == link
     assert page.get_by_test_id("stSidebar").get_by_text("penguins (344 rows)").count() == 1
     assert page.get_by_test_id("stException").count() == 0

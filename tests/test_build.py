@@ -113,7 +113,7 @@ def test_accepts_json_text_and_dicts(keras):
 def test_model_name_is_made_safe(keras):
     data = template("seed-multi-regression").model_dump()
     data["name"] = "my model! (v2)"
-    assert build_model(data).name == "my_model___v2"
+    assert build_model(data).name == "my_model_v2"      # the one cleaner that also names downloads
     data["name"] = "!!!"
     assert build_model(data).name == "model"
 
@@ -256,3 +256,19 @@ def test_trunk_tail_that_feeds_no_head_is_left_out_as_analyse_says(keras):
     model = build_model(design)
     assert "tail" not in [layer.name for layer in model.layers]
     assert model.count_params() == analyse(design).total_params == (5 * 4 + 4) + (4 + 1)
+
+
+def test_a_design_checked_by_the_page_is_not_analysed_again_before_training(monkeypatch):
+    from builder.model import build
+    from builder.train import memory
+
+    design = template("seed-multi-regression")
+    report = analyse(design)
+
+    def must_not_run(_):
+        raise AssertionError("analysed twice")
+
+    monkeypatch.setattr(build, "analyse", must_not_run)
+    monkeypatch.setattr(memory, "analyse", must_not_run)
+    assert build.as_design(design, report) is design
+    assert memory.check_memory(design, report=report, available=2**40) > 0

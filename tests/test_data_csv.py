@@ -108,10 +108,13 @@ def test_file_over_the_size_limit():
         read_csv(DATA / "single_class.csv", max_bytes=100)
 
 
-def test_default_size_limit_is_200_mb():
-    from builder.data import MAX_BYTES
-
-    assert MAX_BYTES == 200 * 2**20
+def test_by_default_a_file_one_byte_over_200_mb_is_refused_before_reading(tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:          # a sparse file: 200 MB on paper, nothing written to disk
+        f.write(b"a,b\n1,2\n")
+        f.truncate(200 * 2**20 + 1)
+    with pytest.raises(DataError, match=r"is 209,715,201 bytes, just over; the limit is 200\.0 MB"):
+        read_csv(big)
 
 
 def test_junk_in_a_numeric_column_is_reported_and_treated_as_missing():

@@ -61,10 +61,16 @@ def test_branch_from_an_early_layer_draws_the_edge_from_it():
     assert ("n1", "n3") in edges(dot) and ("n2", "n4") in edges(dot)
 
 
-def test_user_text_is_escaped():
-    design = parse_design({"name": 'x"<b>', "input": {"shape": [10]}, "heads": [{"name": "y"}]})
-    dot = to_dot(analyse(design))
-    assert "<script" not in dot and dot.startswith("digraph")
+def test_user_text_in_a_node_message_is_escaped():
+    """A node's message can repeat what the user typed (a column name, say); it must stay text."""
+    design = parse_design({"name": "x", "input": {"shape": [10]}, "trunk": [{"type": "Dense", "id": "d"}],
+                           "heads": [{"name": "y"}]})
+    report = analyse(design)
+    dense = next(n for n in report.nodes if n.id == "d")
+    dense.problem = 'column "<script>alert(1)</script>" & co'
+    dot = to_dot(report)
+    assert "<script>" not in dot
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dot and "&quot;" in dot and "&amp; co" in dot
 
 
 def test_duplicate_ids_still_give_one_node_each():

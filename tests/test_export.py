@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.report.script import (
-    data_file_bytes, data_file_name, design_json, history_csv, script_name, training_script,
-)
+from builder.report.files import data_file_bytes, data_file_name, design_json, history_csv
+from builder.report.script import script_name, training_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +56,7 @@ PENGUINS = {
          "metrics": ["accuracy"]},
         {"name": "sex", "target": "sex", "kind": "binary", "classes": ["female", "male"],
          "output": {"units": 1, "activation": "sigmoid"}, "loss": "binary_crossentropy"},
-        {"name": "mass", "target": "body_mass_g", "kind": "regression", "loss": "mse", "loss_weight": 0.001},
+        {"name": "mass", "target": "body_mass_g", "kind": "regression", "loss": "mse"},
     ],
 }
 
@@ -124,4 +123,7 @@ def test_the_npz_offered_for_download_is_what_the_script_reads(tmp_path):
 def test_a_hostile_design_name_never_becomes_code_in_the_script(name):
     design = template("seed-multi-regression").model_copy(update={"name": name})
     module = ast.parse(training_script(design))
-    assert name in ast.get_docstring(module)
+    assert name not in ast.get_docstring(module)       # the docstring is fixed text; the name is a value
+    names = [node.value.value for node in module.body
+             if isinstance(node, ast.Assign) and node.targets[0].id == "DESIGN_NAME"]
+    assert names == [name]

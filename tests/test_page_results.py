@@ -1,5 +1,6 @@
 """Results page, headless: per-head test metrics and plots, run history, "does sharing help?"."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,9 +76,16 @@ def test_run_history_lists_what_changed(service):
     runs.sync(state)
     at = _page(state)
     assert not at.exception
-    assert [e.label for e in at.expander] == ["run 1 -> run 2: 1 change(s)"]
+    one, two = "run 1 · seed-multi-regression · mixed", "run 2 · seed-multi-regression · mixed"
+    assert [e.label for e in at.expander] == [f"{one} -> {two}: 1 change(s)"]
     assert "training: learning_rate 0.001 -> 0.01" in at.expander[0].markdown[0].value
-    assert any("run 2: price validation" in c.proto.spec for c in at.get("plotly_chart"))
+    traces = [t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+    history = {t["name"]: t for t in traces if t["name"].startswith("run ")}
+    for run in (one, two):       # every trace of every subplot is named in the legend
+        for panel in ("price", "kind", "total (weighted)"):
+            assert history[f"{run}: {panel} validation"].get("showlegend", True)
+    # identical curves stay apart: each run has its own dash and marker
+    assert history[f"{one}: price validation"]["marker"]["symbol"] != history[f"{two}: price validation"]["marker"]["symbol"]
 
 
 def test_does_sharing_help_compares_multi_and_single_task(service):
@@ -109,3 +117,49 @@ def test_the_real_engine_answers_does_sharing_help(real_service):
     table = at.dataframe[-1].value
     assert set(table["head"]) == {"output1", "output2", "output3"}
     assert "n/a" not in set(table["single-task"])
+
+
+def test_results_show_the_current_data_sets_runs_unless_the_switch_shows_all(service):
+    state = _trained(MIXED)
+    at = _page(state)
+    other = load_builtin("seed-image-class-reg", rows=30)
+    at.session_state["dataset"] = other             # another data set loaded: its own (empty) results
+    at.run()
+    assert not at.exception
+    assert any("Train first" in i.value for i in at.info)
+    assert any("1 run(s) on other data sets are hidden" in c.value or "hidden" in i.value
+               for c in at.caption for i in at.info)
+    at.toggle(key="results_all_data").set_value(True).run()
+    assert not at.exception
+    assert at.selectbox(key="results_run").options == ["run 1 · seed-multi-regression · mixed (finished)"]
+
+
+def test_a_run_can_be_deleted(service):
+    state = _trained(MIXED, n_runs=2)
+    at = _page(state)
+    next(b for b in at.button if b.key == "results_delete").click().run()
+    assert not at.exception
+    assert at.selectbox(key="results_run").options == ["run 1 · seed-multi-regression · mixed (finished)"]
+
+
+def test_a_model_dropped_at_the_size_limit_is_said_on_the_page(service, monkeypatch, tmp_path):
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"m" * 700_000)
+    service.model_path = str(model)
+    monkeypatch.setenv("BUILDER_WORKSPACE_MAX_MB", "1")
+    at = _page({"design": MIXED, "dataset": load_builtin("seed-multi-regression", rows=30)})
+    other = _state_of(at)                        # runs filed into the page's workspace, as another tab would
+    for _ in range(2):
+        runs.start_run(other, service, MIXED, other["dataset"])
+        runs.sync(other)
+    at.run()
+    assert any("run 1's trained model was removed to keep this workspace under its 1 MB limit" in w.value
+               for w in at.warning)
+
+
+def _state_of(at) -> dict:
+    """A plain view of the page's workspace, to start runs in it as another tab would."""
+    from builder.session import persist
+    state = {"dataset": at.session_state["dataset"]}
+    persist.attach(state, at.session_state["_workspace"])
+    return state

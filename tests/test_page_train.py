@@ -5,13 +5,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import template
+from builder import parse_design, template
+from builder.design.spec import Training, bounds
 
 import pages
 from builder import session
 from builder.session import runs
 from builder.data import load_builtin
-from fake_engine import FakeService
+from fake_engine import FakeService, events_for
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/train.py"
@@ -20,6 +21,14 @@ PAGE = "pages/train.py"
 @pytest.fixture
 def service(monkeypatch):
     fake = FakeService(per_poll=1)     # one event per poll: the run stays active across a few reruns
+    submit = fake.submit
+
+    def longer_run(*args, **kwargs):   # the page and the sidebar both poll: enough events for several reruns
+        handle = submit(*args, **kwargs)
+        handle.scripted = events_for(handle.design, epochs=5)
+        return handle
+
+    fake.submit = longer_run
     monkeypatch.setattr(pages, "training_service", lambda: fake)
     return fake
 
@@ -67,9 +76,14 @@ def test_train_starts_a_run_draws_a_curve_pair_per_head_and_stop_ends_it(service
     assert "output1 train" in figure.proto.spec
     _button(at, "train_stop").click().run()
     at.run()                                                   # the fragment reads the stopped event
-    assert at.session_state["runs"][-1].state == "stopped"
+    assert _finished(at)[-1].state == "stopped"
     assert not _button(at, "train_start").disabled
     assert not at.exception
+
+
+def _finished(at) -> list:
+    """The runs the page view's workspace has filed, oldest first."""
+    return at.session_state["_workspace"].runs()
 
 
 def test_a_finished_run_lands_in_the_history(service):
@@ -77,7 +91,7 @@ def test_a_finished_run_lands_in_the_history(service):
     _button(at, "train_start").click().run()
     for _ in range(12):
         at.run()
-    assert [r.state for r in at.session_state["runs"]] == ["finished"]
+    assert [r.state for r in _finished(at)] == ["finished"]
     assert any("finished" in p.proto.text for p in at.get("progress"))
 
 
@@ -98,7 +112,7 @@ def test_a_diverged_run_names_the_head_without_a_traceback(service):
     at.run()
     assert not at.exception
     assert any("head 'output2' diverged" in e.value for e in at.error)
-    assert at.session_state["runs"][-1].state == "error"
+    assert _finished(at)[-1].state == "error"
 
 
 def test_a_run_refused_before_training_is_explained(monkeypatch):
@@ -122,10 +136,21 @@ def test_without_a_dataset_train_is_disabled_with_a_hint(service):
     assert any("Data page" in i.value for i in at.info)
 
 
-def test_a_design_error_is_shown_not_raised(service):
-    at = _page()
-    at.number_input(key="train_batch_size").set_value(0)   # below the widget's minimum: Streamlit refuses it
+def test_a_design_with_errors_lists_them_by_place_and_cannot_train(service):
+    broken = template("seed-multi-regression").model_dump()
+    broken["trunk"].insert(0, {"type": "Conv2D", "id": "conv"})     # a 2-D convolution on a flat vector
+    at = _page(parse_design(broken))
     assert not at.exception
+    assert _button(at, "train_start").disabled
+    assert any("Fix the design" in e.value and "trunk step 1 (Conv2D)" in e.value for e in at.error)
+    assert service.submitted == []
+
+
+def test_the_settings_bounds_are_the_specs(service):
+    at = _page()
+    for name in ("learning_rate", "batch_size", "epochs", "seed"):
+        widget = at.number_input(key=f"train_{name}")
+        assert (widget.min, widget.max) == bounds(Training, name), name
 
 
 @pytest.fixture
@@ -149,8 +174,19 @@ def test_the_real_engine_trains_the_penguins_suggestion_for_one_epoch(real_servi
     assert handle.wait(timeout=120), handle.status_text()
     at.run()
     assert not at.exception
-    record = at.session_state["runs"][-1]
+    record = _finished(at)[-1]
     assert record.state == "finished", record.message
     assert set(record.history) >= {f"{h.name}_loss" for h in design.heads}
     spec = at.get("plotly_chart")[0].proto.spec
     assert all(f"{h.name} validation" in spec for h in design.heads)
+
+
+def test_two_heads_with_one_name_are_explained_not_a_duplicate_key_crash(service):
+    data = template("seed-multi-regression").model_dump()
+    data["heads"][1]["name"] = data["heads"][0]["name"]          # as a hand-edited link could carry it
+    from builder.design.spec import parse_design
+
+    at = _page(parse_design(data))
+    assert not at.exception
+    assert any("2 heads are named 'output1'" in e.value for e in at.error)
+    assert _button(at, "train_start").disabled

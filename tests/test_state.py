@@ -62,6 +62,21 @@ def test_move_duplicate_delete(ss):
     assert trunk_ids(ss) == ["dense_1", "dense_4", "dense_2"]
 
 
+def test_move_to_an_index_is_one_undo_step_and_heads_keep_their_branch(ss):
+    for _ in range(4):
+        session.add_layer(ss, session.TRUNK, "Dense")
+    head = session.add_head(ss, branch_from="dense_2")
+    steps = len(ss[session.HISTORY].undo)
+    assert session.move_layer_to(ss, session.TRUNK, "dense_4", 0) == 0
+    assert trunk_ids(ss) == ["dense_4", "dense_1", "dense_2", "dense_3"]
+    assert session.move_layer_to(ss, session.TRUNK, "dense_1", 99) == 3          # past the end: last
+    assert trunk_ids(ss) == ["dense_4", "dense_2", "dense_3", "dense_1"]
+    assert session.current(ss).head(head).branch_from == "dense_2"
+    assert len(ss[session.HISTORY].undo) == steps + 2
+    session.undo(ss)
+    assert trunk_ids(ss) == ["dense_4", "dense_1", "dense_2", "dense_3"]
+
+
 def test_deleting_a_branch_point_moves_the_head_to_the_layer_before(ss):
     session.add_layer(ss, session.TRUNK, "Dense")
     session.add_layer(ss, session.TRUNK, "Dense")

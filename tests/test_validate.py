@@ -292,12 +292,6 @@ def test_embedding_table_over_the_limit():
     ({"output": {"units": 1, "activation": "softmax"}, "loss": "binary_crossentropy"},
      "softmax with binary_crossentropy trains badly: softmax makes the outputs compete. Use activation 'sigmoid' "
      "for yes/no targets, or categorical_crossentropy for one-of-many."),
-    ({"output": {"units": 1, "activation": "softmax"}, "loss": "categorical_crossentropy"},
-     "categorical_crossentropy with 1 output unit cannot learn: one class is always certain. Set units to the "
-     "number of classes, or use binary_crossentropy with sigmoid for two classes."),
-    ({"output": {"units": 1, "activation": "softmax"}, "loss": "sparse_categorical_crossentropy"},
-     "sparse_categorical_crossentropy with 1 output unit cannot learn: one class is always certain. Set units to "
-     "the number of classes, or use binary_crossentropy with sigmoid for two classes."),
     ({"output": {"units": 1, "activation": "softmax"}, "loss": "mse"},
      "softmax over 1 unit always outputs 1.0. Use 'sigmoid' for a yes/no target, or more units."),
     ({"output": {"units": 1, "activation": "sigmoid"}, "loss": "mse"},
@@ -321,6 +315,45 @@ def test_head_setups_that_train_badly(head, message):
     assert {p.location for p in found} == {"head 'y'"}
     assert {p.node for p in found} == {"y"}
     assert errors(design(heads=[{"name": "y", **head}])) == []
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_one_unit_softmax_with_a_categorical_loss_is_refused(loss):
+    data = design(heads=[{"name": "y", "output": {"units": 1, "activation": "softmax"}, "loss": loss}])
+    assert f"{loss} with 1 output unit cannot learn: one class is always certain. Set units to the number of " \
+           "classes, or use binary_crossentropy with sigmoid for two classes." in [p.message for p in errors(data)]
+
+
+def table(columns, heads, trunk=()) -> dict:
+    return {"input": {"kind": "table", "columns": columns}, "trunk": list(trunk), "heads": heads}
+
+
+NUM = {"name": "year", "kind": "numeric"}
+
+
+@pytest.mark.parametrize("data, where, message", [
+    (table([NUM], [{"name": "y"}], [{"type": "Dense", "id": "features", "units": 4}]), "trunk step 1 (Dense)",
+     "id 'features' is the name the model gives to the layer that joins the input columns. "
+     "Choose another id, such as features_1."),
+    (table([NUM], [{"name": "y"}], [{"type": "Dense", "id": "year_norm", "units": 4}]), "trunk step 1 (Dense)",
+     "id 'year_norm' is the name the model gives to the preprocessing layer of column 'year'. "
+     "Choose another id, such as year_norm_1."),
+    (table([NUM], [{"name": "year"}]), "head 'year'",
+     "head name 'year' is the name the model gives to the input for column 'year'. "
+     "Choose another head name, such as year_1."),
+    (table([NUM, NUM], [{"name": "y"}]), "input column 'year'",
+     "the column is listed 2 times among the inputs. Keep it once."),
+    (table([{"name": "island", "kind": "categorical", "vocabulary": ["a", "b", "a"]}], [{"name": "y"}]),
+     "input column 'island'", "the category list has 'a' more than once. Each value may appear once: remove the repeats."),
+    (table([{"name": "island", "kind": "categorical", "vocabulary": ["a", "[UNK]"]}], [{"name": "y"}]),
+     "input column 'island'", "the category list contains '[UNK]', which the model keeps for values it has not seen. "
+                              "Rename that category."),
+    (table([NUM], [{"name": "y", "classes": ["a", "a"], "output": {"units": 2, "activation": "softmax"},
+                    "loss": "categorical_crossentropy"}]),
+     "head 'y'", "the class list has 'a' more than once. Each value may appear once: remove the repeats."),
+])
+def test_designs_keras_cannot_build_are_refused_naming_the_place(data, where, message):
+    assert (where, message) in [(p.location, p.message) for p in errors(data)]
 
 
 @pytest.mark.parametrize("head", [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 from ..errors import DataError
+from .args import whole_number
 
 
 def register(sub) -> None:
@@ -29,8 +31,8 @@ def register(sub) -> None:
     d = sub.add_parser("data", help="write a built-in dataset to a file (.csv for tables, .npz for arrays)")
     d.add_argument("name", help="penguins, seed-multi-regression, seed-image-class-reg or seed-sequence-two-heads")
     d.add_argument("--out", required=True, help="the file to write")
-    d.add_argument("--rows", type=int, help="how many rows or samples (default: the dataset's default)")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--rows", type=whole_number, help="how many rows or samples (default: the dataset's default)")
+    d.add_argument("--seed", type=whole_number, default=0)
     d.set_defaults(run=cmd_data)
 
 
@@ -56,7 +58,9 @@ def cmd_suggest(args) -> int:
     from ..data.csvio import read_csv
     from ..data.suggest import suggest_design
 
-    dataset = read_csv(args.csv, name=args.csv, max_bytes=int(args.max_mb * 2**20))
+    if not math.isfinite(args.max_mb) or args.max_mb <= 0:
+        raise DataError(f"--max-mb must be a number of megabytes above 0. Received: {args.max_mb}.")
+    dataset = read_csv(args.csv, name=args.csv, max_bytes=int(min(args.max_mb, 2**40) * 2**20))
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     design = suggest_design(dataset, _names(args.targets) or [], _names(args.inputs), _kinds(args.kinds),

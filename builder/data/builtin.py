@@ -22,6 +22,8 @@ _DESCRIPTIONS = {
                                 "seed-sequence-two-heads template."),
 }
 BUILTIN = tuple(_DESCRIPTIONS)
+MAX_ROWS = 100_000        # 100,000 image samples are already 1.2 GB in memory
+MAX_SEED = 2**32 - 1      # numpy's seeds are unsigned 32-bit numbers
 DEFAULT_ROWS = {"seed-multi-regression": 5000, "seed-image-class-reg": 2000, "seed-sequence-two-heads": 1000}
 
 
@@ -39,11 +41,13 @@ def load_builtin(name: str, rows: int | None = None, seed: int = 0) -> Dataset:
         seed: synthetic data and penguin samples are the same for the same seed.
 
     Raises:
-        DataError: unknown name or a row count below 1.
+        DataError: unknown name, a row count outside 1..MAX_ROWS or a seed outside 0..MAX_SEED.
     """
     _check_name(name)
-    if rows is not None and rows < 1:
-        raise DataError(f"rows must be at least 1. Received: rows={rows}.")
+    if rows is not None and not 1 <= rows <= MAX_ROWS:
+        raise DataError(f"rows must be between 1 and {MAX_ROWS:,}. Received: rows={rows}.")
+    if not 0 <= seed <= MAX_SEED:
+        raise DataError(f"seed must be between 0 and {MAX_SEED:,}. Received: seed={seed}.")
     if name == "penguins":
         return _penguins(rows, seed)
     return _synthetic(name, rows or DEFAULT_ROWS[name], seed)

@@ -22,11 +22,14 @@ def feature_values(series, column) -> np.ndarray:
 
 def fit_table_features(model, table, prepared) -> None:
     """Date parts' statistics and text vocabularies, from the training split only."""
+    from ..model.preprocessing import layer_names
+
+    stems = layer_names(table)          # layers are named after the column's stem, inputs after the column
     for column in table.columns:
         name = prepared.input_names[column.name]
         if column.kind == "date":
             from .dates import set_normalization
-            set_normalization(model.get_layer(f"{name}_norm"), prepared.train.x[name])
+            set_normalization(model.get_layer(f"{stems[column.name]}_norm"), prepared.train.x[name])
         elif column.kind == "text":
             from .text import fit_text
-            fit_text(model.get_layer(f"{name}_text"), prepared.train.x[name], column)
+            fit_text(model.get_layer(f"{stems[column.name]}_text"), prepared.train.x[name], column)

@@ -61,7 +61,8 @@ def read_csv(data: bytes | str | Path, name: str | None = None, max_bytes: int =
     name = name or (Path(data).name if isinstance(data, (str, Path)) and not _is_text(data) else "upload.csv")
     source, size, label = _source(data, name)
     if size > max_bytes:
-        raise DataError(f"{label} is {_size(size)}; the limit is {_size(max_bytes)}. "
+        over = _size(size) if _size(size) != _size(max_bytes) else f"{size:,} bytes, just over"
+        raise DataError(f"{label} is {over}; the limit is {_size(max_bytes)}. "
                         "Upload a sample of the rows, or raise the limit in the settings.")
     head = _head(source)
     _check_not_empty(head, label)
@@ -226,10 +227,12 @@ _C_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 STREAM_BLOCK = 2**20
+WIDE_COLUMNS = 500           # from this many columns, a table is "wide": kept in few blocks, profiled as one
+WIDE_BLOCK = 16 * 2**20      # a wide table's rows are long: 1 MB blocks of a few rows cost 3-4x the parse
 SPLIT_BYTES = 32 * 2**20     # files from this size are parsed in byte ranges, two per core
 
 
-def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True):
+def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True, wide: bool = False):
     """Parse with pyarrow block by block: about half the peak memory of a whole-file read.
 
     A large file is cut at line breaks into byte ranges (two per core), each
@@ -241,14 +244,15 @@ def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True
     import pyarrow as pa
 
     ranges = _ranges(source, size) if split else [(0, size)]
-    first = _open_range(source, delimiter, encoding, *ranges[0], None)
+    block = WIDE_BLOCK if wide else STREAM_BLOCK
+    first = _open_range(source, delimiter, encoding, *ranges[0], None, block)
     if len(ranges) == 1:
         table = pa.Table.from_batches(list(first), schema=first.schema)
     else:
         from concurrent.futures import ThreadPoolExecutor
 
         def read(k: int):
-            reader = first if k == 0 else _open_range(source, delimiter, encoding, *ranges[k], first.schema)
+            reader = first if k == 0 else _open_range(source, delimiter, encoding, *ranges[k], first.schema, block)
             return pa.Table.from_batches(list(reader), schema=first.schema)
 
         with ThreadPoolExecutor(len(ranges)) as pool:
@@ -257,7 +261,9 @@ def _stream(source, delimiter: str, encoding: str, size: int, split: bool = True
         del parts
     del first
     try:
-        return table.to_pandas(split_blocks=True, self_destruct=True)   # frees each Arrow column once converted
+        # split_blocks frees each Arrow column once converted (a lower peak for long files); a wide table
+        # (thousands of columns) stays one block per type instead, or every column lookup gets slow.
+        return table.to_pandas(split_blocks=table.num_columns < WIDE_COLUMNS, self_destruct=True)
     finally:
         del table
         if size >= SPLIT_BYTES:
@@ -321,7 +327,7 @@ class _Range(io.RawIOBase):
         super().close()
 
 
-def _open_range(source, delimiter: str, encoding: str, start: int, end: int, schema):
+def _open_range(source, delimiter: str, encoding: str, start: int, end: int, schema, block: int = STREAM_BLOCK):
     """A streaming reader of one byte range; ranges after the first get the first's column names and types."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -334,7 +340,7 @@ def _open_range(source, delimiter: str, encoding: str, start: int, end: int, sch
         stream = str(source)
     else:
         stream = _Range(source, start, end)
-    read = dict(block_size=STREAM_BLOCK, encoding=encoding)
+    read = dict(block_size=block, encoding=encoding)
     convert = dict(strings_can_be_null=True, null_values=NULL_VALUES)
     if schema is not None:
         read["column_names"] = schema.names
@@ -356,12 +362,13 @@ NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-n
 def _parse(source, delimiter: str, encoding: str, label: str, n_columns: int, size: int):
     import pandas as pd
 
+    wide = n_columns >= WIDE_COLUMNS
     try:
-        return _stream(source, delimiter, encoding, size)
+        return _stream(source, delimiter, encoding, size, wide=wide)
     except (ValueError, UnicodeDecodeError):   # a cut may fall inside a quoted line break: read in one piece
         pass
     try:
-        return _stream(source, delimiter, encoding, size, split=False)
+        return _stream(source, delimiter, encoding, size, split=False, wide=wide)
     except (ValueError, UnicodeDecodeError) as e:   # pyarrow.ArrowInvalid is a ValueError
         if _ARROW_RAGGED.search(str(e)):
             raise _ragged_error(source, delimiter, encoding, label, n_columns) from None
@@ -388,8 +395,8 @@ def _parse(source, delimiter: str, encoding: str, label: str, n_columns: int, si
 
 def _undecoded_text(frame) -> bool:
     """True when a column holds raw bytes: text that did not decode with the detected encoding."""
-    for column in frame.columns:
-        if frame[column].dtype == object:
+    for column, dtype in frame.dtypes.items():
+        if dtype == object:
             first = frame[column].first_valid_index()
             if first is not None and isinstance(frame[column].at[first], bytes):
                 return True
@@ -431,10 +438,10 @@ def _read_decimal_commas(frame) -> None:
     """Semicolon files often write 1,5 for 1.5 (and 1.234,5 for 1234.5): read those columns as numbers."""
     import pandas as pd
 
-    for column in frame.columns:
-        series = frame[column]
-        if not isinstance(series.dtype, pd.StringDtype) and series.dtype != object:
+    for column, dtype in frame.dtypes.items():
+        if not isinstance(dtype, pd.StringDtype) and dtype != object:
             continue
+        series = frame[column]
         sample = row_sample(series).dropna().astype(str)
         if len(sample) == 0 or not sample.str.contains(",", regex=False).any():
             continue
@@ -452,9 +459,9 @@ def _clean_numeric_columns(frame, on_junk: str, label: str) -> tuple[dict[str, s
     import pandas as pd
 
     notes, text = {}, []
-    columns = [column for column in frame.columns if not (
-        pd.api.types.is_numeric_dtype(frame[column].dtype) or pd.api.types.is_bool_dtype(frame[column].dtype)
-        or pd.api.types.is_datetime64_any_dtype(frame[column].dtype))]
+    columns = [column for column, dtype in frame.dtypes.items() if not (
+        pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype))]
     if len(columns) > 1 and len(frame) >= PARALLEL_ROWS:   # checked a column per thread, used in column order
         checks = map_columns(lambda column: numeric_junk(frame[column]), columns)
     else:

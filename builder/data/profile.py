@@ -20,6 +20,31 @@ ID_NAME = re.compile(r"(^|[^a-z])(id|uuid|key|index)([^a-z]|$)", re.IGNORECASE)
 DATE_LIKE = re.compile(r"^\s*\d{1,4}[-/.:]\d{1,2}([-/.:]\d{1,4})?")
 
 
+WIDE_COLUMNS = 500         # frames from this many columns profile their plain number columns all at once
+
+
+def _profile_wide(frame, text: set[str]) -> list[ColumnProfile]:
+    """Thousands of columns: missing and distinct counts of the float columns as one 2-D array operation.
+
+    Per column, pandas' overhead (~1 ms) dominates for short, wide files: 10,000 columns took 20 s.
+    A column whose counts call for a closer look (constant, two values, maybe an ID) and every column
+    of another type get the per-column profile.
+    """
+    import numpy as np
+
+    floats = [name for name, dtype in frame.dtypes.items() if dtype.kind == "f" and name not in text]
+    quick: dict[str, ColumnProfile] = {}
+    if floats:
+        values = np.sort(frame[floats].to_numpy(dtype=np.float64), axis=0)    # NaNs sort last
+        present = (~np.isnan(values)).sum(axis=0)
+        changes = values[1:] != values[:-1]
+        within = np.arange(len(values) - 1)[:, None] < (present - 1)[None, :]
+        distinct = (changes & within).sum(axis=0) + (present > 0)
+        for name, n, d in zip(floats, present.tolist(), distinct.tolist()):
+            if d > 2 and not (d == n and n >= 20):
+                quick[name] = ColumnProfile(name, "numeric", len(values) - n, d, f"numeric: {n:,} numbers")
+    return [quick.get(name) or profile_column(name, frame[name], name in text) for name in frame.columns]
+
 
 def profile_frame(frame, text: Iterable[str] = ()) -> list[ColumnProfile]:
     """One ColumnProfile per column, in column order.
@@ -31,6 +56,8 @@ def profile_frame(frame, text: Iterable[str] = ()) -> list[ColumnProfile]:
     for distinct counts, value counts) run in numpy and Arrow without the GIL.
     """
     columns, text = list(frame.columns), set(text)
+    if len(columns) >= WIDE_COLUMNS and len(frame) < PARALLEL_ROWS:
+        return _profile_wide(frame, text)
     if len(frame) < PARALLEL_ROWS or len(columns) < 2:
         return [profile_column(name, frame[name], name in text) for name in columns]
     return map_columns(lambda name: profile_column(name, frame[name], name in text), columns)
@@ -207,3 +234,24 @@ def _looks_like_dates(series) -> bool:
 
 def _first(series):
     return series.dropna().iloc[0]
+
+
+COLUMNS_PER_PAGE = 50
+
+
+def find_columns(profile: list[ColumnProfile], query: str = "", page: int = 1,
+                 per_page: int = COLUMNS_PER_PAGE) -> tuple[list[ColumnProfile], int]:
+    """One page of the columns whose name contains ``query`` (any case), and how many match in all.
+
+    A file may have thousands of columns; the Data page lists one page of them, so drawing it
+    costs the same for 10 columns or 10,000.
+
+    >>> cols = [ColumnProfile(f"c{i}", "numeric", 0, 5, "") for i in range(120)]
+    >>> [c.name for c in find_columns(cols, "c11")[0]], find_columns(cols, page=3)[1]
+    (['c11', 'c110', 'c111', 'c112', 'c113', 'c114', 'c115', 'c116', 'c117', 'c118', 'c119'], 120)
+    """
+    needle = query.strip().lower()
+    matches = [c for c in profile if needle in c.name.lower()] if needle else profile
+    pages = max(1, -(-len(matches) // per_page))
+    page = min(max(1, page), pages)
+    return matches[(page - 1) * per_page: page * per_page], len(matches)

@@ -1,10 +1,11 @@
 """Design + dataset -> train/validation/test arrays, sample weights, tf.data, and preprocessing statistics.
 
-Table data: ``x`` is a dict of one column array per model input, keyed by the
-Keras input names (``builder.model.preprocessing.layer_names``): numbers as float32 with
-NaN for missing, categories as UTF-8 bytes (values outside the vocabulary and
-missing values become ``b""``, which the model's StringLookup sends to its
-out-of-vocabulary slot).  Targets get one array per head; a missing target
+Table data: ``x`` is a dict of one column array per model input, keyed by
+the model's input names (``builder.model.preprocessing.model_input_names``: the column's
+own name wherever Keras allows it): numbers as float32 with NaN for missing,
+categories as UTF-8 bytes (values outside the vocabulary and missing values
+become ``b""``, which the model's StringLookup sends to its out-of-vocabulary
+slot).  Targets get one array per head; a missing target
 gets weight 0 for that head only, so the row still trains the other heads.
 
 Tensor data (built-in synthetic sets): ``x`` is the array, ``y`` one array per
@@ -23,11 +24,13 @@ import numpy as np
 
 from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
-from ..model.preprocessing import layer_names
+from ..model.preprocessing import model_input_names, norm_layer_name
+from .checks import check_finite, check_tensor_target
 from .columns import feature_values, fit_table_features
 from .dataset import Dataset
 from .parallel import PARALLEL_ROWS, cores, release_memory
 from .profile import as_text, category_values
+from .scaling import TargetScale, standardised, target_scaling
 
 SHUFFLE_BUFFER = 10_000     # the splits are already in random order; this reshuffles each epoch cheaply
 
@@ -53,6 +56,11 @@ class Prepared:
     kind: str = "table"
     input_names: dict[str, str] = field(default_factory=dict)    # column -> Keras input name
     stratified_on: str | None = None
+    target_scaling: dict[str, TargetScale] = field(default_factory=dict)   # from the training split
+
+    def __post_init__(self):
+        if not self.target_scaling:
+            self.target_scaling = target_scaling(self.design, self.train.y, self.train.sample_weight)
 
     @property
     def head_names(self) -> list[str]:
@@ -69,11 +77,13 @@ class Prepared:
         Several heads: y a dict by head name, weights a tuple in head order
         (Keras 3 finds per-output weights by position in the list of outputs).
         One head: both bare arrays, since the model's output is not a list.
+        Regression heads with a linear output get standardised targets (``builder.data.scaling``).
         """
+        y = standardised(split.y, self.target_scaling)
         if len(self.head_names) == 1:
             name = self.head_names[0]
-            return split.y[name], split.sample_weight[name]
-        return dict(split.y), tuple(split.sample_weight[name] for name in self.head_names)
+            return y[name], split.sample_weight[name]
+        return y, tuple(split.sample_weight[name] for name in self.head_names)
 
     def to_tf(self, split: str | Split = "train", batch_size: int | None = None, shuffle: bool | None = None,
               seed: int | None = None):
@@ -157,7 +167,7 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
                         "a table. Suggest a design from the table's columns, or load the template's data.")
     frame = dataset.frame
     _check_design_columns(design, dataset)
-    names = layer_names(design.input)
+    names = model_input_names(design.input)
     columns = design.input.columns
     pool = None
     if len(frame) >= PARALLEL_ROWS:
@@ -230,6 +240,7 @@ def encode_column(series, column, rows=None, codes=None):
         return values if rows is None else [values[r] for r in rows]
     if column.kind == "numeric":
         values = _numbers(series)
+        check_finite(values, f"input column {column.name!r}", unit="data row")
         if rows is None:
             return values.reshape(-1, 1)
         return [values[r].reshape(-1, 1) for r in rows]
@@ -276,6 +287,7 @@ def encode_target(series, head: Head) -> tuple[np.ndarray, np.ndarray]:
     kind = head_kind(head)
     if kind == "regression":
         y = _numbers(series).reshape(-1, 1)
+        check_finite(y[:, 0], f"the target column {head.target!r} of head {head.name!r}", unit="data row")
         if head.output.units != 1:
             raise DataError(f"head {head.name!r} has {head.output.units} output units but its target "
                             f"{head.target!r} is one number per row. Set units to 1.")
@@ -311,6 +323,10 @@ def _prepare_tensor(design: Design, dataset: Dataset, seed: int, val: float, tes
         raise DataError(f"the design's input shape is {tuple(design.input.shape)} but {dataset.name!r} holds "
                         f"samples of shape {tuple(dataset.x.shape[1:])}. Set the input shape to "
                         f"{list(dataset.x.shape[1:])}.")
+    if dataset.x.dtype.kind not in "biuf":
+        raise DataError(f"x in {dataset.name!r} holds {dataset.x.dtype} values, not numbers. Save the samples "
+                        "as a numeric array (float32).")
+    check_finite(dataset.x, f"x in {dataset.name!r}", unit="sample")
     targets = {h.name: _tensor_target(dataset, h) for h in design.heads}
     stratify = _classification_head(design)
     strata = _strata(targets[stratify.name], np.ones(len(dataset.x))) if stratify else None
@@ -328,6 +344,7 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
                         f"{', '.join(map(repr, dataset.y))}. Name the head after one of them, or set its target.")
     y = dataset.y[key]
     units = head.output.units
+    check_tensor_target(y, head, key)
     if head.loss == "sparse_categorical_crossentropy" and y.ndim == 2 and y.shape[1] > 1:
         y = y.argmax(axis=1).astype(np.int32)           # one-hot -> class index, as this loss expects
     elif head.loss == "categorical_crossentropy" and (y.ndim == 1 or y.shape[1] == 1):
@@ -343,15 +360,11 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
 # ----------------------------------------------------- model preprocessing
 
 def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
-    """Set statistics from the training split: Normalization mean/variance, and regression output scale.
+    """Set each numeric input's ``<name>_norm`` mean and variance from the training split (missing left out).
 
-    Numeric input columns: each ``<name>_norm`` layer gets the training
-    split's mean and variance (missing values left out).  Regression heads:
-    the output bias starts at the training mean and the kernel is scaled by the
-    training standard deviation, so a target such as body mass in grams starts
-    near its variance instead of its mean squared and trains at the default
-    learning rate.  Vocabularies are part of the design (they fix the input
-    width) and are already in the model.
+    Vocabularies are part of the design (they fix the input width) and are
+    already in the model; regression targets are standardised in the data
+    instead (``builder.data.scaling``).
     """
     train = prepared.train
     if isinstance(design.input, TableInput):
@@ -359,10 +372,7 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
         for column in design.input.columns:
             if column.kind == "numeric":
                 name = prepared.input_names[column.name]
-                _set_normalization(model.get_layer(f"{name}_norm"), train.x[name])
-    for head in design.heads:
-        if head_kind(head) == "regression" and head.output.activation == "linear":
-            _scale_regression_output(model.get_layer(head.name), train.y[head.name], train.sample_weight[head.name])
+                _set_normalization(model.get_layer(norm_layer_name(design.input, column.name)), train.x[name])
 
 
 def _set_normalization(layer, values: np.ndarray) -> None:
@@ -372,17 +382,6 @@ def _set_normalization(layer, values: np.ndarray) -> None:
     layer.adapt_variance.assign(np.full(layer.adapt_variance.shape, var if var > 0 else 1.0, np.float32))
     layer.count.assign(len(present))
     layer.finalize_state()
-
-
-def _scale_regression_output(layer, y: np.ndarray, weight: np.ndarray) -> None:
-    rows = weight > 0
-    if not rows.any():
-        return
-    known = y[rows].reshape(int(rows.sum()), -1).astype(np.float64)
-    mean, std = known.mean(axis=0), known.std(axis=0)
-    kernel, bias = layer.get_weights()
-    scale = np.where(std > 0, std, 1.0)
-    layer.set_weights([(kernel * scale).astype(kernel.dtype), mean.astype(bias.dtype)])
 
 
 # ---------------------------------------------------------------- predict
@@ -395,8 +394,7 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     """
     import tensorflow as tf
 
-
-    names = layer_names(design.input)
+    names = model_input_names(design.input)
     inputs = {}
     for column in design.input.columns:
         series = frame[column.name]

@@ -149,7 +149,7 @@ def head_for_target(dataset: Dataset, target: str, kind: str | None = None, name
     name = name or _unique(keras_name(target), set())
     if kind == "regression":
         return Head(name=name, output=Output(units=1, activation="linear"), loss="mse", metrics=["mae"],
-                    target=target, kind=kind, loss_weight=_balancing_weight(dataset.frame[target]))
+                    target=target, kind=kind)   # weight 1.0: the target is standardised (builder.data.scaling)
     classes = sorted(profile.values)     # label i is classes[i]; for binary, 1 is the later in text order
     if any(len(c) > MAX_NAME_LENGTH for c in classes):
         raise DataError(f"target {target!r} has class names longer than {MAX_NAME_LENGTH} characters, which looks "
@@ -160,17 +160,6 @@ def head_for_target(dataset: Dataset, target: str, kind: str | None = None, name
     return Head(name=name, output=Output(units=len(classes), activation="softmax"),
                 loss="sparse_categorical_crossentropy", metrics=["accuracy"], target=target, kind=kind,
                 classes=classes)
-
-
-def _balancing_weight(series) -> float:
-    """1 / variance, to 2 significant figures: the head's mse then starts near 1, like a classification
-    head's crossentropy, so a target in grams does not drown the others in the shared trunk."""
-    import pandas as pd
-
-    variance = float(pd.to_numeric(series, errors="coerce").var())
-    if not variance > 0:
-        return 1.0
-    return float(min(1000.0, float(f"{1.0 / variance:.2g}")))
 
 
 def _profile_with_values(dataset: Dataset, column: str) -> ColumnProfile:

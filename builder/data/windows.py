@@ -30,13 +30,16 @@ class WindowSplit(Split):
     ends: np.ndarray = None
     window: int = 1
 
-    def to_tf(self, heads: list[str], batch_size: int, shuffle: bool, seed: int):
-        """(x, y, sample_weight) batches gathered from the table: one table in memory, not W copies."""
+    def to_tf(self, heads: list[str], batch_size: int, shuffle: bool, seed: int, targets: dict | None = None):
+        """(x, y, sample_weight) batches gathered from the table: one table in memory, not W copies.
+
+        ``targets``: the heads' targets as training sees them (e.g. standardised), default ``y``.
+        """
         import tensorflow as tf
 
         values, ends = tf.constant(self.values), tf.constant(self.ends, tf.int64)
         offsets = tf.range(1 - self.window, 1, dtype=tf.int64)
-        ys = [tf.constant(self.y[h]) for h in heads]
+        ys = [tf.constant((targets or self.y)[h]) for h in heads]
         ws = [tf.constant(self.sample_weight[h]) for h in heads]
 
         def gather(i):

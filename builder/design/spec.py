@@ -129,12 +129,21 @@ def head_kind(head: Head) -> str:
 
 class Training(Strict):
     optimizer: Literal[OPTIMIZERS] = "adam"
-    learning_rate: float = Field(0.001, gt=0.0, le=10.0)
+    learning_rate: float = Field(0.001, ge=1e-6, le=10.0)
     batch_size: int = Field(32, ge=1, le=65536)
     epochs: int = Field(10, ge=1, le=10_000)
     validation_split: float = Field(0.2, ge=0.0, le=0.5)
     early_stopping_patience: int = Field(0, ge=0, le=1000)   # 0: off
     seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+def bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) value the spec allows for a numeric field, for widgets that must agree with it."""
+    low = high = None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
 
 
 class Design(Strict):
@@ -225,11 +234,14 @@ def to_url(design: Design) -> str:
 
 def from_url(text: str) -> Design:
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        # validate=True: a link with characters outside the alphabet is damaged, not silently shortened
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, MAX_DESIGN_BYTES)
         if inflater.unconsumed_tail:
             raise ValueError("too large")
+        if not inflater.eof:              # a link cut short inflates to the start of the JSON only
+            raise ValueError("truncated")
     except (ValueError, zlib.error):
         raise DesignError([Problem("link", "the design in this link is damaged or truncated. "
                                            "Ask for the link again, or start from a template.")]) from None

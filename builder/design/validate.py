@@ -16,6 +16,7 @@ from typing import Callable
 
 from ..errors import DesignError, Problem, errors_only
 from .registry import REGISTRY, Shape, ShapeProblem, fmt_shape
+from .names import FEATURES, OOV_TOKEN, SUFFIXES, layer_names
 from .spec import (
     CLASSIFICATION_LOSSES, MAX_LAYERS, MAX_PARAMS, Design, Head, TableInput,
     head_location, is_python_name, layer_params, parse_design, trunk_location,
@@ -162,6 +163,11 @@ def _structure(design: Design) -> list[Problem]:
                                            "Give every layer its own id.", node=layer.id))
         else:
             seen[layer.id] = where
+    problems += _generated_name_clashes(design)
+    if isinstance(design.input, TableInput):
+        problems += _table_input_problems(design.input)
+    for head in design.heads:
+        problems += _repeats(head.classes, head_location(head.name), "class list", head.name)
     trunk_ids = [layer.id for layer in design.trunk]
     for head in design.heads:
         if head.branch_from not in (None, INPUT_ID, *trunk_ids):
@@ -170,6 +176,51 @@ def _structure(design: Design) -> list[Problem]:
                                     f"branch_from {head.branch_from!r} is not a trunk layer. "
                                     f"Choose one of the trunk's layers ({choices}) or 'input'.", node=head.name))
     return problems
+
+
+def _generated_name_clashes(design: Design) -> list[Problem]:
+    """Layer ids and head names that equal a name Keras gives to the table input's own layers.
+
+    A table input makes one Keras input per column (``body_mass_g``), a
+    ``<name>_norm`` or ``<name>_onehot`` layer for each, and ``features`` joining
+    them; a layer or output with one of those names cannot build.
+    """
+    if not isinstance(design.input, TableInput):
+        return []
+    generated = {FEATURES.lower(): "the layer that joins the input columns"}
+    for column, name in layer_names(design.input).items():
+        generated[name.lower()] = f"the input for column {column!r}"
+        for suffix in SUFFIXES:
+            generated[f"{name}{suffix}".lower()] = f"the preprocessing layer of column {column!r}"
+    named = [(head_location(h.name), h.name, "head name") for h in design.heads]
+    named += [(where, layer.id, "id") for where, layer in design.all_layers()]
+    return [Problem(where, f"{what} {name!r} is the name the model gives to {generated[name.lower()]}. "
+                           f"Choose another {what}, such as {name}_1.", node=name)
+            for where, name, what in named if name.lower() in generated]
+
+
+def _table_input_problems(table: TableInput) -> list[Problem]:
+    problems = []
+    counts = Counter(c.name for c in table.columns)
+    for name, n in counts.items():
+        if n > 1:
+            problems.append(Problem(f"input column {name!r}", f"the column is listed {n} times among the inputs. "
+                                    "Keep it once.", node=INPUT_ID))
+    for column in table.columns:
+        where = f"input column {column.name!r}"
+        problems += _repeats(column.vocabulary, where, "category list", INPUT_ID)
+        if OOV_TOKEN in column.vocabulary:
+            problems.append(Problem(where, f"the category list contains {OOV_TOKEN!r}, which the model keeps for "
+                                    "values it has not seen. Rename that category.", node=INPUT_ID))
+    return problems
+
+
+def _repeats(values: list[str], where: str, what: str, node: str) -> list[Problem]:
+    twice = [v for v, n in Counter(values).items() if n > 1]
+    if not twice:
+        return []
+    return [Problem(where, f"the {what} has {', '.join(repr(v) for v in twice[:5])} more than once. "
+                           "Each value may appear once: remove the repeats.", node=node)]
 
 
 # ------------------------------------------------------------------- shapes
@@ -277,7 +328,7 @@ def _softmax_binary(design, head, shape):
                 "Use activation 'sigmoid' for yes/no targets, or categorical_crossentropy for one-of-many.")
 
 
-@head_rule("warning")
+@head_rule("error")       # one-hot labels of two or more classes cannot fit one unit: training would crash
 def _one_unit_categorical(design, head, shape):
     if head.output.units == 1 and head.loss in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
         return (f"{head.loss} with 1 output unit cannot learn: one class is always certain. "

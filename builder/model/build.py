@@ -11,19 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DesignError, Problem
+from ..quoting import file_stem
 from ..design.registry import REGISTRY, Call
 from ..design.spec import Design, Head, TableInput, Training, head_location, layer_params, trunk_location
-from ..design.validate import INPUT_ID, analyse, branch_point, load_design
+from ..design.validate import INPUT_ID, Report, analyse, branch_point, load_design
 
 # Metric names in the spec -> how Keras is given them.  Classes rather than
 # strings where the string form is ambiguous or unsupported.
 METRIC_CLASSES = {"auc": "AUC", "precision": "Precision", "recall": "Recall"}
 
 
-def as_design(design: Design | dict | str) -> Design:
-    """Accept a Design, a dict or JSON text; check it; raise DesignError if it has errors."""
+def as_design(design: Design | dict | str, report: Report | None = None) -> Design:
+    """Accept a Design, a dict or JSON text; check it; raise DesignError if it has errors.
+
+    ``report``: the design's analysis when the caller already has it (it is not made twice).
+    """
     if isinstance(design, Design):
-        report = analyse(design)
+        report = report if report is not None and report.design is design else analyse(design)
         if not report.ok:
             raise DesignError(report.problems)
         return design
@@ -111,8 +115,8 @@ def head_output(keras: Any, design: Design, head: Head, tensors: dict):
 
 
 def model_name(design: Design) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in design.name).strip("_")
-    return cleaned or "model"
+    """The Keras model's name: the design's name cleaned as file names are (``builder.quoting.file_stem``)."""
+    return file_stem(design.name)
 
 
 def make_metric(keras: Any, name: str):

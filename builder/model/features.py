@@ -40,16 +40,18 @@ def column_parts(keras: Any, column: TableColumn, name: str, x) -> list:
     return [layer(x)]
 
 
-def column_code(column: TableColumn, name: str) -> tuple[str, str]:
-    """(the keras.Input line's arguments, the ``parts +=`` line) for a date or text column."""
-    x = f"inputs[{name!r}]"
+def column_code(column: TableColumn, stem: str, x: str = "") -> tuple[str, str]:
+    """(the keras.Input line's arguments, the ``parts +=`` line reading ``x``) for a date or text column."""
+    from ..quoting import quoted
+
     if column.kind == "date":
         return (f"shape=({len(column.parts)},)",
-                f"parts += [keras.ops.nan_to_num(keras.layers.Normalization(axis=-1, name={name + '_norm'!r})({x}), "
-                f"nan=0.0), keras.ops.cast(keras.ops.any(keras.ops.isnan({x}), axis=-1, keepdims=True), 'float32')]")
+                f"parts += [keras.ops.nan_to_num(keras.layers.Normalization(axis=-1, name={quoted(stem + '_norm')})"
+                f"({x}), nan=0.0), keras.ops.cast(keras.ops.any(keras.ops.isnan({x}), axis=-1, keepdims=True), "
+                "'float32')]")
     return ("shape=(), dtype='string'",
             f"parts += [keras.layers.TextVectorization(max_tokens={column.max_tokens}, "
-            f"output_mode={column.output_mode!r}, pad_to_max_tokens=True, name={name + '_text'!r})({x})]")
+            f"output_mode={quoted(column.output_mode)}, pad_to_max_tokens=True, name={quoted(stem + '_text')})({x})]")
 
 
 def tensor_input(keras: Any, spec: ImageInput | WindowInput, name: str):

@@ -6,15 +6,16 @@ vocabulary, missing included, goes to the out-of-vocabulary slot).  The
 encoded width per column is the one ``builder.design.spec.TableColumn.width`` states:
 
 - numeric: ``Normalization`` (statistics set from the training split by
-  ``builder.data.fit_preprocessing``), missing -> 0 (the mean), plus a 0/1
+  the training split), missing -> 0 (the mean), plus a 0/1
   missing indicator: width 2;
 - categorical: ``StringLookup(output_mode="one_hot")`` over the column's
   vocabulary with one out-of-vocabulary slot: width ``len(vocabulary) + 1``.
 
 Only built-in layers and ``keras.ops`` are used, so ``.keras`` files load with
 ``safe_mode=True``.  Keras names come from :func:`input_names`, which turns
-column names with spaces, parentheses or non-ASCII letters into identifiers;
-users only ever see the original names.
+column names with spaces, parentheses or non-ASCII letters into identifiers
+for the preprocessing layers; the inputs themselves keep the column's own name
+wherever Keras allows it (:func:`model_input_names`).
 
 ``keras_inputs`` builds the layers and ``input_code`` prints the same layers as
 code; keep the two in step (tests build both and compare).
@@ -22,62 +23,42 @@ code; keep the two in step (tests build both and compare).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
+# The names Keras gives a table input's layers are part of the design: validation reserves them.
+from ..design.names import (  # noqa: F401  (re-exported: the model's names)
+    FEATURES, OOV_TOKEN, RESERVED, SUFFIXES, input_names, keras_name, layer_names,
+)
 from ..design.spec import TableColumn, TableInput
-
-FEATURES = "features"
-MAX_NAME = 48
-# Layer names derived from a column's Keras name; input names must never equal one of them.
-SUFFIXES = ("_norm", "_onehot", "_text")
-RESERVED = {"input", FEATURES}
+from ..quoting import quoted
 
 
-def keras_name(column: str) -> str:
-    """A Keras/Python-safe name for a column: ASCII letters, digits and single underscores.
+def model_input_names(table_input: TableInput) -> dict[str, str]:
+    """Column name -> the saved model's input name: the column's own name wherever Keras allows it.
 
-    >>> keras_name("Body Mass (g)")
-    'Body_Mass_g'
-    >>> keras_name("Größe")
-    'Grosse'
+    Keras forbids ``/`` in a name, and an input must not share a name with
+    another layer (``features``, a ``<stem>_norm``); such columns keep their
+    Keras-safe stem instead, and the Export page lists the mapping.
     """
-    text = unicodedata.normalize("NFKD", column.replace("ß", "ss"))
-    text = text.encode("ascii", "ignore").decode()
-    text = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")[:MAX_NAME].rstrip("_")
-    if not text:
-        return "column"
-    return f"c_{text}" if text[0].isdigit() else text
-
-
-def input_names(columns: list[str], reserved: set[str] | frozenset = frozenset()) -> dict[str, str]:
-    """Column name -> unique Keras input name, in column order.
-
-    Names never equal one another, a derived layer name (``<name>_norm``) or
-    anything in ``reserved`` (such as trunk layer ids), so Keras never sees two
-    layers with one name.
-    """
-    taken = {n.lower() for n in RESERVED | set(reserved)}
+    stems = layer_names(table_input)
+    taken = set(RESERVED) | {f"{stem}{s}" for stem in stems.values() for s in SUFFIXES}
     chosen: dict[str, str] = {}
-    for column in columns:
-        base = keras_name(column)
-        name, n = base, 1
-        while _clashes(name, taken):
-            n += 1
-            name = f"{base}_{n}"
+    for column, stem in stems.items():
+        name = column if "/" not in column and column not in taken else stem
+        if name in taken:
+            return stems           # a column named like another's stem: the stems alone are unique
         chosen[column] = name
-        taken |= {name.lower(), *(f"{name}{s}".lower() for s in SUFFIXES)}
+        taken.add(name)
     return chosen
 
 
-def _clashes(name: str, taken: set[str]) -> bool:
-    # Lower-case: some file systems used when saving weights ignore case.
-    return name.lower() in taken or any(f"{name}{s}".lower() in taken for s in SUFFIXES)
+def renamed_inputs(table_input: TableInput) -> dict[str, str]:
+    """The columns whose model input name is not the column's own name (for the Export page)."""
+    return {column: name for column, name in model_input_names(table_input).items() if column != name}
 
 
-def layer_names(table_input: TableInput) -> dict[str, str]:
-    return input_names([c.name for c in table_input.columns])
+def norm_layer_name(table_input: TableInput, column: str) -> str:
+    return f"{layer_names(table_input)[column]}_norm"
 
 
 def _preprocess(keras: Any, column: TableColumn, name: str, x):
@@ -95,48 +76,48 @@ def _preprocess(keras: Any, column: TableColumn, name: str, x):
 
 
 def keras_inputs(keras: Any, table_input: TableInput):
-    """(dict of ``keras.Input`` by Keras name, the concatenated feature tensor)."""
-    names = layer_names(table_input)
+    """(dict of ``keras.Input`` by input name, the concatenated feature tensor)."""
+    stems, names = layer_names(table_input), model_input_names(table_input)
     inputs, parts = {}, []
     for column in table_input.columns:
         name = names[column.name]
         shape, dtype = (1,), "float32" if column.kind == "numeric" else "string"
-        if column.kind in ("date", "text"):
+        if column.kind in ("date", "text"):      # issue 12 (builder.model.features)
             from .features import column_input
             shape, dtype = column_input(column)
         inputs[name] = keras.Input(shape=shape, dtype=dtype, name=name)
-        parts += _preprocess(keras, column, name, inputs[name])
+        parts += _preprocess(keras, column, stems[column.name], inputs[name])
     features = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name=FEATURES)(parts)
     return inputs, features
 
 
 def input_code(table_input: TableInput) -> list[str]:
     """Code lines that define ``inputs`` (a dict of keras.Input) and ``features``, as ``keras_inputs`` builds them."""
-    names = layer_names(table_input)
-    lines = ["# Raw values in: numbers (NaN when missing) and strings (unknown or missing -> the extra slot).",
-             "# Normalization statistics come from the training split: call adapt() on each",
-             "# Normalization layer (NaNs removed), or builder.data.fit_preprocessing, before fit.",
+    stems, names = layer_names(table_input), model_input_names(table_input)
+    lines = ["# Raw values in, one input per CSV column: numbers (NaN when missing) and strings",
+             "# (unknown or missing -> the extra slot). Each Normalization layer gets the training",
+             "# rows' mean and variance (missing values left out) before training.",
              "inputs = {"]
     for column in table_input.columns:
-        name = names[column.name]
+        name = quoted(names[column.name])
         args = "shape=(1,)" if column.kind == "numeric" else "shape=(1,), dtype='string'"
-        if column.kind in ("date", "text"):
+        if column.kind in ("date", "text"):      # issue 12 (builder.model.features)
             from .features import column_code
-            args = column_code(column, name)[0]
-        lines.append(f"    {name!r}: keras.Input({args}, name={name!r}),  # {column.name!r}")
+            args = column_code(column, stems[column.name])[0]
+        lines.append(f"    {name}: keras.Input({args}, name={name}),")
     lines += ["}", "parts = []"]
     for column in table_input.columns:
-        name = names[column.name]
-        x = f"inputs[{name!r}]"
+        stem = stems[column.name]
+        x = f"inputs[{quoted(names[column.name])}]"
         if column.kind in ("date", "text"):
             from .features import column_code
-            lines.append(column_code(column, name)[1])
+            lines.append(column_code(column, stem, x)[1])
         elif column.kind == "numeric":
-            lines.append(f"parts += [keras.ops.nan_to_num(keras.layers.Normalization(name={name + '_norm'!r})({x}), "
-                         f"nan=0.0), keras.ops.cast(keras.ops.isnan({x}), 'float32')]")
+            lines.append(f"parts += [keras.ops.nan_to_num(keras.layers.Normalization(name={quoted(stem + '_norm')})"
+                         f"({x}), nan=0.0), keras.ops.cast(keras.ops.isnan({x}), 'float32')]")
         else:
-            lines.append(f"parts += [keras.layers.StringLookup(vocabulary={list(column.vocabulary)!r}, "
-                         f"output_mode='one_hot', name={name + '_onehot'!r})({x})]")
+            lines.append(f"parts += [keras.layers.StringLookup(vocabulary={quoted(list(column.vocabulary))}, "
+                         f"output_mode='one_hot', name={quoted(stem + '_onehot')})({x})]")
     single = sum(1 if c.kind in ("categorical", "text") else 2 for c in table_input.columns) == 1
     lines.append("features = parts[0]" if single else f"features = keras.layers.Concatenate(name={FEATURES!r})(parts)")
     return lines

@@ -24,98 +24,104 @@ def reads_csv(design: Design) -> bool:
     return isinstance(design.input, (TableInput, ImageInput, WindowInput))
 
 
-def column_helpers(design: Design) -> list[str]:
-    """Functions the table loader needs for date and text columns."""
-    from ..data import dates, text
+def feature_code(design: Design) -> str:
+    """Code placed after the script's loader: it redefines ``load_data`` and ``set_normalization`` (and, for
+    windows, ``split_rows``) so dates, text, images and windows are read and prepared as the app does."""
+    from ..quoting import quoted
 
-    kinds = {c.kind for c in design.input.columns}
-    lines = []
-    if "date" in kinds:
-        lines += ["", "", *dates.script_code().rstrip().splitlines()]
-        parts = {c.name: list(c.parts) for c in design.input.columns if c.kind == "date"}
-        lines += ["", "", "# Date column -> the numbers the model takes from it", f"DATE_PARTS = {parts!r}"]
-    if "text" in kinds:
-        lines += ["", "", *text.script_code().rstrip().splitlines()]
-        settings = {c.name: (c.max_tokens, c.output_mode) for c in design.input.columns if c.kind == "text"}
-        lines += ["", "", "# Text column -> (vocabulary size, encoding)", f"TEXT = {settings!r}"]
-    return lines
-
-
-def column_load_lines() -> list[str]:
-    """``load_data`` branches (inside its column loop) for date and text columns."""
-    return [
-        "        if kind == 'date':",
-        "            x[name] = expand_dates(frame[column], DATE_PARTS[column])",
-        "            continue",
-        "        if kind == 'text':",
-        "            x[name] = frame[column].fillna('').astype(str).to_numpy(dtype=object)",
-        "            continue",
-    ]
-
-
-def column_fit_lines() -> list[str]:
-    """``fit_preprocessing`` branches (inside its column loop) for date and text columns."""
-    return [
-        "        if kind == 'date':",
-        "            values = x[name][rows]",
-        "            model.get_layer(f'{name}_norm').adapt(values[~np.isnan(values).any(axis=1)])",
-        "        if kind == 'text':",
-        "            set_text_vocabulary(model.get_layer(f'{name}_text'), x[name][rows], *TEXT[column])",
-    ]
-
-
-def tensor_loader_code(design: Design) -> list[str]:
-    """``load_data`` and ``fit_preprocessing`` for an image or window design (read from the CSV)."""
     spec = design.input
     if isinstance(spec, ImageInput):
-        return [
-            "# Pixel columns, row-major, channels last; the model scales 0-255 to 0-1 itself",
-            f"PIXELS = [f'{spec.prefix}{{i}}' for i in range({spec.start}, {spec.start + len(spec.columns)})]",
-            f"IMAGE_SHAPE = {tuple(spec.shape)!r}",
-            "",
-            "",
-            "def load_data(path):",
-            "    frame = pd.read_csv(path)",
-            "    images = frame[PIXELS].to_numpy('float32').reshape(len(frame), *IMAGE_SHAPE)",
-            "    return images, {h['name']: frame[h['target']].to_numpy() for h in HEADS}",
-            "",
-            "",
-            "def fit_preprocessing(x, rows):",
-            "    pass  # Rescaling needs no statistics",
-        ]
-    return [
-        "# Time-series windows: each sample is the WINDOW rows up to t of COLUMNS; heads predict row t + HORIZON",
-        f"COLUMNS, TIME_COLUMN = {list(spec.columns)!r}, {spec.time_column!r}",
-        f"WINDOW, HORIZON, STRIDE = {spec.window!r}, {spec.horizon!r}, {spec.stride!r}",
-        "",
-        "",
-        "def load_data(path):",
-        "    frame = pd.read_csv(path)",
-        "    if TIME_COLUMN:",
-        "        order = pd.to_datetime(frame[TIME_COLUMN], errors='coerce', format='mixed')",
-        "        frame = frame.iloc[np.argsort(order.to_numpy(), kind='stable')].reset_index(drop=True)",
-        "    values = frame[COLUMNS].to_numpy('float32')",
-        "    ends = np.arange(WINDOW - 1, len(frame) - HORIZON, STRIDE)",
-        "    # a view of the table (no copy): window i is values[ends[i] - WINDOW + 1 : ends[i] + 1]",
-        "    windows = np.lib.stride_tricks.sliding_window_view(values, WINDOW, axis=0)[ends - WINDOW + 1]",
-        "    windows = windows.swapaxes(1, 2)",
-        "    return windows, {h['name']: frame[h['target']].to_numpy()[ends + HORIZON] for h in HEADS}",
-        "",
-        "",
-        "def fit_preprocessing(x, rows):",
-        "    windows = x[rows]",
-        "    model.get_layer('window_norm').adapt(windows[~np.isnan(windows).any(axis=(1, 2))])",
-    ]
+        return IMAGE_CODE.replace("PIXELS_LITERAL", quoted(spec.columns)).replace("SHAPE_LITERAL",
+                                                                                 quoted(list(spec.shape)))
+    if isinstance(spec, WindowInput):
+        settings = quoted({"columns": list(spec.columns), "time_column": spec.time_column, "window": spec.window,
+                           "horizon": spec.horizon, "stride": spec.stride})
+        return WINDOW_CODE.replace("WINDOW_LITERAL", settings)
+    from ..data import dates, text
+    from ..model.preprocessing import layer_names
+
+    stems = layer_names(spec)
+    columns = {c.name: {"parts": list(c.parts), "layer": f"{stems[c.name]}_norm"} if c.kind == "date" else
+               {"max_tokens": c.max_tokens, "mode": c.output_mode, "layer": f"{stems[c.name]}_text"}
+               for c in spec.columns if c.kind in ("date", "text")}
+    return "\n\n".join([dates.script_code().strip(), text.script_code().strip(),
+                         TABLE_FEATURES_CODE.replace("FEATURES_LITERAL", quoted(columns)).strip()])
 
 
-def split_lines(design: Design) -> list[str] | None:
-    """Window designs split by time (validation last, no shuffle); None: the script's own shuffled split."""
-    if not isinstance(design.input, WindowInput):
-        return None
-    return [
-        "    # Windows split by time: the last VALIDATION_SPLIT of them validate",
-        "    order = np.arange(len(y[0]))",
-    ]
+TABLE_FEATURES_CODE = '''
+# Date and text columns: each date becomes its parts (year, month, cycles...), each text its words
+FEATURE_COLUMNS = FEATURES_LITERAL
+table_load_data, table_set_normalization = load_data, set_normalization
+
+
+def load_data(path):
+    """The table's inputs, with date columns as their parts and text columns as one string per row."""
+    x, targets = table_load_data(path)
+    frame = pd.read_csv(path)
+    for column, feature in FEATURE_COLUMNS.items():
+        name = COLUMNS[column]["input"]
+        if "parts" in feature:
+            x[name] = expand_dates(frame[column], feature["parts"])
+        else:
+            x[name] = frame[column].map(unguarded).fillna("").astype(str).to_numpy(dtype=object)
+    return x, targets
+
+
+def set_normalization(model, x, rows):
+    """Numeric columns as before; date parts' statistics and text vocabularies from the training rows."""
+    table_set_normalization(model, x, rows)
+    for column, feature in FEATURE_COLUMNS.items():
+        values, layer = x[COLUMNS[column]["input"]][rows], model.get_layer(feature["layer"])
+        if "parts" in feature:
+            layer.adapt(values[~np.isnan(values).any(axis=1)])
+        else:
+            set_text_vocabulary(layer, values, feature["max_tokens"], feature["mode"])
+'''
+
+IMAGE_CODE = '''
+# Images from pixel columns (row-major, channels last); the model scales 0-255 to 0-1 itself
+PIXELS, IMAGE_SHAPE = PIXELS_LITERAL, SHAPE_LITERAL
+
+
+def load_data(path):
+    frame = pd.read_csv(path)
+    images = frame[PIXELS].to_numpy("float32").reshape(len(frame), *IMAGE_SHAPE)
+    return images, {h["name"]: frame[h["target"]] for h in HEADS}
+
+
+def set_normalization(model, x, rows):
+    pass  # Rescaling needs no statistics
+'''
+
+WINDOW_CODE = '''
+# Time-series windows: each sample is the "window" rows up to t of "columns"; heads predict row t + "horizon"
+WINDOWS = WINDOW_LITERAL
+
+
+def load_data(path):
+    frame = pd.read_csv(path)
+    if WINDOWS["time_column"]:
+        times = pd.to_datetime(frame[WINDOWS["time_column"]], errors="coerce", format="mixed")
+        frame = frame.iloc[np.argsort(times.to_numpy(), kind="stable")].reset_index(drop=True)
+    values = frame[WINDOWS["columns"]].to_numpy("float32")
+    window, horizon = WINDOWS["window"], WINDOWS["horizon"]
+    ends = np.arange(window - 1, len(frame) - horizon, WINDOWS["stride"])
+    view = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)   # a view: no copy
+    windows = view[ends - window + 1].swapaxes(1, 2)
+    return windows, {h["name"]: frame[h["target"]].iloc[ends + horizon].reset_index(drop=True) for h in HEADS}
+
+
+def set_normalization(model, x, rows):
+    windows = x[rows]
+    model.get_layer("window_norm").adapt(windows[~np.isnan(windows).any(axis=(1, 2))])
+
+
+def split_rows(n, strata=None):
+    """Windows split by time, not at random: training first, then validation, then test."""
+    n_val, n_test = int(round(n * VALIDATION_SPLIT)), int(round(n * TEST_SPLIT))
+    rows = np.arange(n)
+    return rows[:n - n_val - n_test], rows[n - n_val - n_test:n - n_test], rows[n - n_test:]
+'''
 
 
 def saved_model_inputs(design: Design) -> str:

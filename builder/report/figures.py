@@ -24,6 +24,9 @@ TRAIN_DASH, VALIDATION_DASH = "solid", "dash"
 EARLIER_OPACITY = 0.45
 LIVE_FIGURES = "_run_figures"   # session key of the Train page's figures, kept between redraws
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+# Runs whose curves are identical would hide each other: each run also gets its own dash and marker.
+RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+RUN_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down")
 
 
 def series_from_history(history: Mapping[str, Sequence[float]]) -> Series:
@@ -66,7 +69,8 @@ def _subplots(titles: Sequence[str], height_per_row: int = 260):
 
 
 def _line(figure, series: Mapping, key: str, name: str, row: int, col: int, color: str, dash: str,
-          group: str, opacity: float = 1.0, show_legend: bool = True, live: bool = False) -> bool:
+          group: str, opacity: float = 1.0, show_legend: bool = True, live: bool = False,
+          symbol: str = "circle") -> bool:
     """Add one curve; with ``live``, an empty one when the key has no points yet, tagged for ``refresh``."""
     if key not in series and not live:
         return False
@@ -75,7 +79,8 @@ def _line(figure, series: Mapping, key: str, name: str, row: int, col: int, colo
     x, y = series.get(key, ((), ()))
     figure.add_trace(go.Scatter(x=list(x), y=list(y), name=name, mode="lines+markers",
                                 line=dict(color=color, dash=dash, width=2 if opacity == 1.0 else 1),
-                                marker=dict(size=4), opacity=opacity, legendgroup=group, showlegend=show_legend,
+                                marker=dict(size=4 if symbol == "circle" else 7, symbol=symbol), opacity=opacity,
+                                legendgroup=group, showlegend=show_legend,
                                 meta=key if live else None),
                      row=row, col=col)
     return True
@@ -124,7 +129,7 @@ def loss_figure(heads: Sequence[str], series: Mapping, earlier: Iterable[tuple[s
         for i, (panel, train_key, _) in enumerate(panels):
             key, kind = _validation_or_train(old, train_key)
             _line(figure, old, key, f"{label}: {panel} {kind}", *_position(i, columns), color, "dot",
-                  group=label, opacity=EARLIER_OPACITY, show_legend=i == 0)
+                  group=label, opacity=EARLIER_OPACITY, symbol=RUN_SYMBOLS[1 + run_index % (len(RUN_SYMBOLS) - 1)])
     for i, (panel, train_key, validation_key) in enumerate(panels):
         row, col = _position(i, columns)
         _line(figure, series, train_key, f"{panel} train", row, col, PALETTE[0], TRAIN_DASH, group="train",
@@ -192,16 +197,21 @@ def scatter_figure(result: RegressionResult):
 
 
 def runs_figure(heads: Sequence[str], runs: Sequence[tuple[str, Mapping]]):
-    """Earlier runs side by side: per head and total, each run's validation loss (training if none)."""
+    """Runs side by side: per head and total, each run's validation loss (training if none).
+
+    Every trace is named in the legend (``"<run label>: <head> validation"``), and each run has its
+    own colour, dash and marker, so runs with identical curves stay distinguishable.
+    """
     titles = [f"{h} loss" for h in heads] + [f"{TOTAL} loss"]
     figure, columns = _subplots(titles)
     for run_index, (label, series) in enumerate(runs):
         color = PALETTE[run_index % len(PALETTE)]
+        style = dict(dash=RUN_DASHES[run_index % len(RUN_DASHES)], symbol=RUN_SYMBOLS[run_index % len(RUN_SYMBOLS)])
         keys = [head_key(series, heads, h, "loss") for h in heads] + ["loss"]
         for i, (panel, key) in enumerate(zip(list(heads) + [TOTAL], keys)):
             chosen, kind = _validation_or_train(series, key)
             _line(figure, series, chosen, f"{label}: {panel} {kind}", *_position(i, columns), color,
-                  TRAIN_DASH, group=label, show_legend=i == 0)
+                  group=label, **style)
     return figure
 
 

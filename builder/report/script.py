@@ -1,96 +1,113 @@
-"""What a user takes away: a runnable training script, the design JSON, the history as CSV.
+"""The training script a user takes away: it prepares the data and trains exactly as the app does.
 
-The script is the code ``codegen`` writes for the model, followed by the
-lines that load the data (a CSV for a table design, an ``.npz`` for a tensor
-design), turn each head's target into what its loss expects, fit with the
-design's training settings and save the model and its history.  It needs
-only keras, numpy (and pandas for a CSV), never this package, so it runs
-anywhere those are installed::
+The script is the model code ``codegen`` writes, inside ``build_model()``,
+then the app's data preparation written out in plain numpy/pandas: the same
+seeded, stratified train/validation/test split, the same target encoding,
+weight 0 for a missing target, regression targets standardised on the
+training rows (``builder.data.scaling``), and the same fit settings.  It
+imports keras, tensorflow, numpy (and pandas for a CSV), never this package::
 
     python train_penguins.py --data penguins.csv --epochs 20 --out model.keras
+
+Every piece of user text (design, column, class and file names) enters the
+script as a value through ``builder.quoting.quoted``; the docstring and the
+comments are fixed text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-from typing import Mapping, Sequence
-
-from ..model.codegen import compile_code, model_code
-from ..data.writer import NPZ_INPUT_KEY, dataset_bytes
+from ..data.scaling import learns_standardised
+from ..data.writer import NPZ_INPUT_KEY
 from ..design.spec import Design, Head, TableInput, head_kind
+from ..model.codegen import compile_code, model_code
+from ..quoting import CELL_GUARD, file_stem, quoted
+
+TEST_SPLIT = 0.15     # the app's held-out test share (builder.train.engine.prepare_data)
+SHUFFLE_BUFFER = 10_000
+
+HEADER = '''"""Train a multi-output Keras model designed in the multi-output model designer.
+
+It prepares the data exactly as the designer did: the same seeded train/validation/test
+split, target encoding, standardised regression targets and training settings, so the
+test metrics it prints match the app's Results page for the same seed and epochs.
+"""
+
+import argparse
+import csv
+import json
+
+import numpy as np
+'''
 
 
 def script_name(design: Design) -> str:
     """A file name for the script: ``train_<design name>.py``."""
-    cleaned = "".join(c if c.isalnum() else "_" for c in design.name.lower()).strip("_")
-    return f"train_{cleaned or 'model'}.py"
+    return f"train_{file_stem(design.name).lower()}.py"
+
+
+def requirements(design: Design) -> str:
+    """The packages the script imports, in words."""
+    from .feature_script import reads_csv
+
+    return "keras, tensorflow, numpy" + (" and pandas" if reads_csv(design) else "")
 
 
 def training_script(design: Design, data_file: str | None = None) -> str:
-    """The design as a standalone Python script that loads data, trains and saves the model.
+    """The design as a standalone Python script that prepares the data, trains, tests and saves the model.
 
     Args:
         design: a checked design.
         data_file: the default for ``--data`` (the file the user trained on), if known.
     """
-    from . import feature_script as features    # issue 12: dates, text, pixel images, windows
+    from .feature_script import feature_code, reads_csv, uses_features
 
-    table = isinstance(design.input, TableInput)
-    csv_data = features.reads_csv(design)
-    default_data = data_file or ("data.csv" if csv_data else "data.npz")
-    lines = [
-        *_docstring(f"{design.name}: train the multi-output Keras model designed in the multi-output model designer.",
-                    f"Usage: python {script_name(design)} --data {default_data} [--epochs N] [--batch-size B] "
-                    "[--out model.keras] [--history history.csv]"),
-        "",
-        "import argparse",
-        "import csv",
-        "",
-        "import numpy as np",
-        *(["import pandas as pd"] if csv_data else []),
-        "import tensorflow as tf",
-        *model_code(design),
-        *compile_code(design),
-        "",
-        *_settings_code(design, default_data),
-        "",
-        *(_table_loader_code(design) if table else
-          features.tensor_loader_code(design) if csv_data else _npz_loader_code()),
-        *(features.column_helpers(design) if table else []),
-        "",
-        *_target_code(),
-        "",
-        *_main_code(design),
+    table = reads_csv(design)     # table, image (pixel columns) and window (time series) designs read a CSV
+    default_data = data_file or ("data.csv" if table else "data.npz")
+    parts = [
+        HEADER + ("import pandas as pd\n" if table else ""),
+        _settings(design, default_data),
+        _build_function(design),
+        TABLE_CODE if table else NPZ_CODE,
+        TARGET_CODE,
+        SPLIT_CODE,
+        *([feature_code(design)] if uses_features(design) else []),   # issue 12: redefines the loader
+        FIT_CODE,
+        MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none"),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n\n".join(part.strip("\n") + "\n" for part in parts)
 
 
-def _docstring(title: str, usage: str) -> list[str]:
-    # The design's name is free text: quotes, backslashes or line breaks could end a docstring
-    # early and turn the rest into code, so anything unusual goes through repr().
-    if title.isprintable() and '"' not in title and "\\" not in title:
-        return ['"""' + title, "", usage, '"""']
-    return [repr(title), f"# {usage}"]
-
-
-def _settings_code(design: Design, default_data: str) -> list[str]:
+def _settings(design: Design, default_data: str) -> str:
     t = design.training
-    heads = [_head_setup(h) for h in design.heads]
-    return [
-        "# Training settings from the design; the command line can override the first three",
-        f"DATA = {default_data!r}",
-        f"EPOCHS = {t.epochs!r}",
-        f"BATCH_SIZE = {t.batch_size!r}",
-        f"VALIDATION_SPLIT = {t.validation_split!r}",
-        f"EARLY_STOPPING_PATIENCE = {t.early_stopping_patience!r}  # 0: off",
-        f"SEED = {t.seed!r}",
-        "# Per head: the target column, its kind, its classes and how its loss wants the target encoded",
+    lines = [
+        "# Settings from the design. The command line can override data, epochs and batch size.",
+        f"DESIGN_NAME = {quoted(design.name)}",
+        f"DATA = {quoted(default_data)}",
+        f"EPOCHS = {quoted(t.epochs)}",
+        f"BATCH_SIZE = {quoted(t.batch_size)}",
+        f"VALIDATION_SPLIT = {quoted(t.validation_split)}",
+        f"TEST_SPLIT = {quoted(TEST_SPLIT)}",
+        f"EARLY_STOPPING_PATIENCE = {quoted(t.early_stopping_patience)}  # 0: off",
+        f"SEED = {quoted(t.seed)}",
+        f"SHUFFLE_BUFFER = {quoted(SHUFFLE_BUFFER)}",
+        f"CELL_GUARD = {quoted(CELL_GUARD)}  # the data file starts text cells that look like formulas with it",
+        f"NPZ_INPUT_KEY = {quoted(NPZ_INPUT_KEY)}",
+        "# One entry per head, in the model's output order: its target, kind, classes (label i is",
+        "# classes[i]), how its loss wants the target, and whether it learns on standardised targets.",
         "HEADS = [",
-        *[f"    {h!r}," for h in heads],
+        *[f"    {quoted(_head_setup(h))}," for h in design.heads],
         "]",
     ]
+    if isinstance(design.input, TableInput):
+        from ..model.preprocessing import layer_names, model_input_names
+
+        names, stems = model_input_names(design.input), layer_names(design.input)
+        columns = {c.name: {"input": names[c.name], "kind": c.kind,
+                            "norm": f"{stems[c.name]}_norm" if c.kind == "numeric" else None}
+                   for c in design.input.columns}
+        lines += ["# CSV column -> the model input it feeds, its kind and its Normalization layer",
+                  f"COLUMNS = {quoted(columns)}"]
+    return "\n".join(lines)
 
 
 def _head_setup(head: Head) -> dict:
@@ -102,239 +119,279 @@ def _head_setup(head: Head) -> dict:
     elif head.loss == "sparse_categorical_crossentropy":
         encoding = "index"
     else:
-        encoding = "flag"        # binary_crossentropy: 0 or 1 per output unit
+        encoding = "flag"        # binary_crossentropy: 0 or 1
     return {"name": head.name, "target": head.target or head.name, "kind": kind, "encoding": encoding,
-            "units": head.output.units, "classes": list(head.classes)}
+            "units": head.output.units, "classes": list(head.classes), "standardise": learns_standardised(head)}
 
 
-def _table_loader_code(design: Design) -> list[str]:
-    from ..model.preprocessing import layer_names   # the Keras input name of each CSV column
-    from . import feature_script as features
-
-    names = layer_names(design.input)
-    columns = {c.name: (names[c.name], c.kind) for c in design.input.columns}
-    return [
-        "# CSV column -> (model input name, kind); the model itself normalises and one-hot encodes them",
-        f"COLUMNS = {columns!r}",
-        "",
-        "",
-        "def load_data(path):",
-        "    frame = pd.read_csv(path)",
-        "    missing = [c for c in list(COLUMNS) + [h['target'] for h in HEADS] if c not in frame.columns]",
-        "    if missing:",
-        "        raise SystemExit(f'{path} has no column(s) {missing}')",
-        "    x = {}",
-        "    for column, (name, kind) in COLUMNS.items():",
-        *features.column_load_lines(),
-        "        if kind == 'numeric':",
-        "            x[name] = pd.to_numeric(frame[column], errors='coerce').to_numpy('float32').reshape(-1, 1)",
-        "        else:  # missing values become '' , which the lookup maps to its out-of-vocabulary slot",
-        "            x[name] = frame[column].fillna('').astype(str).to_numpy(dtype=object).reshape(-1, 1)",
-        "    targets = {h['name']: frame[h['target']].to_numpy() for h in HEADS}",
-        "    return x, targets",
-        "",
-        "",
-        "def fit_preprocessing(x, rows):",
-        "    \"\"\"Set each Normalization layer's mean and variance from the training rows (NaNs left out).\"\"\"",
-        "    for column, (name, kind) in COLUMNS.items():",
-        *features.column_fit_lines(),
-        "        if kind == 'numeric':",
-        "            values = x[name][rows]",
-        "            values = values[~np.isnan(values)]",
-        "            model.get_layer(f'{name}_norm').adapt(values.reshape(-1, 1) if len(values) else np.zeros((1, 1)))",
-    ]
+def _build_function(design: Design) -> str:
+    body = [*model_code(design), *compile_code(design), "return model"]
+    return "\n".join(["def build_model():", *[f"    {line}" if line else "" for line in body]])
 
 
-def _npz_loader_code() -> list[str]:
-    return [
-        "",
-        "def load_data(path):",
-        f"    # {NPZ_INPUT_KEY!r} holds the inputs; each head's target is stored under the head's name",
-        "    arrays = np.load(path)",
-        "    missing = [h['name'] for h in HEADS if h['name'] not in arrays]",
-        "    if missing:",
-        f"        raise SystemExit(f'{{path}} has no array(s) {{missing}}; it has {{list(arrays)}}')",
-        f"    return arrays[{NPZ_INPUT_KEY!r}].astype('float32'), {{h['name']: arrays[h['name']] for h in HEADS}}",
-    ]
+TABLE_CODE = '''
+def unguarded(value):
+    """A text cell as the designer had it: without the guard that keeps spreadsheets from running it."""
+    return value[1:] if isinstance(value, str) and value.startswith(CELL_GUARD) else value
 
 
-def _target_code() -> list[str]:
-    # Rows with no target for a head (a blank cell, an unknown class) get weight 0 for that head,
-    # so they still train the other heads.
-    return [
-        "",
-        "def to_float(values):",
-        "    \"\"\"Numbers as float64, NaN where a cell is blank or not a number.\"\"\"",
-        "    if values.dtype.kind in 'iuf':",
-        "        return values.astype('float64')",
-        "    out = np.full(values.shape, np.nan)",
-        "    for i, value in np.ndenumerate(values):",
-        "        try:",
-        "            out[i] = float(value)",
-        "        except (TypeError, ValueError):",
-        "            pass",
-        "    return out",
-        "",
-        "",
-        "def encode_target(values, head):",
-        "    \"\"\"(target array as the head's loss expects it, sample weight: 0 where the target is missing).\"\"\"",
-        "    values = np.asarray(values)",
-        "    if head['kind'] == 'regression':",
-        "        numbers = to_float(values)",
-        "        known = ~np.isnan(numbers.reshape(len(numbers), -1)).any(axis=1)",
-        "        numbers = np.nan_to_num(numbers).astype('float32')",
-        "        return numbers.reshape(len(numbers), -1), known.astype('float32')",
-        "    if values.ndim == 2 and values.shape[1] > 1:  # already one-hot or one flag per unit",
-        "        index, known = values.argmax(axis=1), np.ones(len(values), bool)",
-        "    elif head['classes'] and values.dtype.kind not in 'iuf':",
-        "        lookup = {c: i for i, c in enumerate(head['classes'])}",
-        "        index = np.array([lookup.get(str(v), -1) if v == v else -1 for v in values.ravel()])",
-        "        known = index >= 0",
-        "    else:",
-        "        numbers = to_float(values).ravel()",
-        "        known = ~np.isnan(numbers)",
-        "        index = np.nan_to_num(numbers).astype(int)",
-        "    index = np.where(known, index, 0)",
-        "    if head['encoding'] == 'one_hot':",
-        "        target = np.eye(head['units'], dtype='float32')[index]",
-        "    elif head['encoding'] == 'index':",
-        "        target = index.astype('int32')",
-        "    elif values.ndim == 2 and values.shape[1] > 1:",
-        "        target = values.astype('float32')",
-        "    else:",
-        "        target = index.astype('float32').reshape(-1, 1)",
-        "    return target, known.astype('float32')",
-    ]
+def as_text(series):
+    """Values as the text the model's StringLookup compares: whole numbers without '.0', booleans lower-case."""
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.map({True: "true", False: "false"})
+    if pd.api.types.is_float_dtype(series.dtype) and (series.dropna() % 1 == 0).all():
+        return series.astype("Int64").astype("string")
+    return series.astype("string")
 
 
-def _main_code(design: Design) -> list[str]:
-    from .feature_script import reads_csv, split_lines
-
-    table = reads_csv(design)      # table, image or window input: preprocessing fitted on the training rows
-    return [
-        "",
-        "def batches(x, y, weights, rows, batch_size, shuffle=False):",
-        "    \"\"\"A tf.data pipeline over some rows: (inputs, one target per head, one sample weight per head).",
-        "",
-        "    Rows with no target for a head weigh 0 for that head, so they still train the others.",
-        "    tf.data rather than NumPy arrays because text columns (strings) only enter Keras this way.",
-        "    \"\"\"",
-        "    inputs = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]",
-        "    data = tf.data.Dataset.from_tensor_slices((inputs, tuple(t[rows] for t in y), tuple(w[rows] for w in weights)))",
-        "    if shuffle:",
-        "        data = data.shuffle(len(rows), seed=SEED)",
-        "    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)",
-        "",
-        "",
-        "def write_history(history, path):",
-        "    keys = list(history)",
-        "    with open(path, 'w', newline='') as f:",
-        "        writer = csv.writer(f)",
-        "        writer.writerow(['epoch', *keys])",
-        "        for epoch, row in enumerate(zip(*history.values()), 1):",
-        "            writer.writerow([epoch, *row])",
-        "",
-        "",
-        "def main(argv=None):",
-        "    parser = argparse.ArgumentParser(description=__doc__)",
-        "    parser.add_argument('--data', default=DATA)",
-        "    parser.add_argument('--epochs', type=int, default=EPOCHS)",
-        "    parser.add_argument('--batch-size', type=int, default=BATCH_SIZE)",
-        "    parser.add_argument('--out', default='model.keras')",
-        "    parser.add_argument('--history', default='history.csv')",
-        "    args = parser.parse_args(argv)",
-        "    keras.utils.set_random_seed(SEED)",
-        "    x, raw_targets = load_data(args.data)",
-        "    encoded = [encode_target(raw_targets[h['name']], h) for h in HEADS]",
-        "    y = tuple(target for target, _ in encoded)",
-        "    weights = tuple(weight for _, weight in encoded)",
-        "    # Shuffle once, then hold out the last VALIDATION_SPLIT of the rows for validation",
-        *(split_lines(design) or ["    order = np.random.default_rng(SEED).permutation(len(y[0]))"]),
-        "    n_validation = int(len(order) * VALIDATION_SPLIT)",
-        "    train, validation = order[:len(order) - n_validation], order[len(order) - n_validation:]",
-        *(["    fit_preprocessing(x, train)"] if table else []),
-        "    callbacks = []",
-        "    if EARLY_STOPPING_PATIENCE and n_validation:",
-        "        callbacks.append(keras.callbacks.EarlyStopping(patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))",
-        "    history = model.fit(batches(x, y, weights, train, args.batch_size, shuffle=True), epochs=args.epochs,",
-        "                        validation_data=batches(x, y, weights, validation, args.batch_size) if n_validation else None,",
-        "                        callbacks=callbacks, verbose=2)",
-        "    model.save(args.out)",
-        "    write_history(history.history, args.history)",
-        "    print(f'saved {args.out} and {args.history}')",
-        "",
-        "",
-        "if __name__ == '__main__':",
-        "    main()",
-    ]
+def load_data(path):
+    """(inputs by model input name, raw targets by head name) from the CSV."""
+    frame = pd.read_csv(path)  # 'NA' and blank cells are missing values
+    frame = frame.rename(columns=unguarded)
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column].dtype):
+            frame[column] = frame[column].map(unguarded)
+    missing = [c for c in list(COLUMNS) + [h["target"] for h in HEADS] if c not in frame.columns]
+    if missing:
+        raise SystemExit(f"{path} has no column(s) {missing}")
+    x = {}
+    for column, spec in COLUMNS.items():
+        if spec["kind"] == "numeric":
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float32", na_value=np.nan)
+        else:  # missing or unknown values go to the lookup's out-of-vocabulary slot
+            values = as_text(frame[column]).fillna("").to_numpy(dtype=object)
+        x[spec["input"]] = values.reshape(-1, 1)
+    return x, {h["name"]: frame[h["target"]] for h in HEADS}
 
 
-def design_json(design: Design) -> str:
-    """The design file, loadable with ``parse_design`` or the Design page's upload."""
-    return design.to_json(indent=2) + "\n"
+def set_normalization(model, x, rows):
+    """Each numeric input's Normalization layer: mean and variance of the training rows, missing left out."""
+    for spec in COLUMNS.values():
+        if spec["norm"]:
+            values = x[spec["input"]][rows].astype("float64")
+            values = values[np.isfinite(values)]
+            mean, var = (values.mean(), values.var()) if len(values) else (0.0, 1.0)
+            layer = model.get_layer(spec["norm"])
+            layer.adapt_mean.assign(np.full(layer.adapt_mean.shape, mean, "float32"))
+            layer.adapt_variance.assign(np.full(layer.adapt_variance.shape, var if var > 0 else 1.0, "float32"))
+            layer.count.assign(len(values))
+            layer.finalize_state()
 
 
-def history_csv(history: Mapping[str, Sequence[float]]) -> str:
-    """A Keras history (key -> one value per epoch) as CSV: an ``epoch`` column, then one per key.
+def encode_target(series, head):
+    """(target as the head's loss expects it, sample weight: 0 where the target is missing or unknown)."""
+    if head["kind"] == "regression":
+        y = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float32", na_value=np.nan).reshape(-1, 1)
+        known = ~np.isnan(y[:, 0])
+        return np.where(np.isnan(y), np.float32(0), y), known.astype("float32")
+    classes = head["classes"] or sorted(set(as_text(series).dropna()))
+    lookup = {c: i for i, c in enumerate(classes)}
+    codes = as_text(series).map(lookup).to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(codes)
+    codes = np.where(known, codes, 0).astype("int64")
+    if head["encoding"] == "flag":
+        return codes.astype("float32").reshape(-1, 1), known.astype("float32")
+    if head["encoding"] == "one_hot":
+        return np.eye(len(classes), dtype="float32")[codes], known.astype("float32")
+    return codes.astype("int32"), known.astype("float32")
+'''
 
-    Keys are sorted with the totals first, then per head, so columns read
-    ``loss, val_loss, <head>_loss, val_<head>_loss, ...``.  Shorter lists
-    (a metric that started late) leave their cells empty.
+NPZ_CODE = '''
+def load_data(path):
+    """(the input array, each head's target array) from the .npz: NPZ_INPUT_KEY, then one array per head."""
+    arrays = np.load(path)
+    missing = [h["name"] for h in HEADS if h["target"] not in arrays and h["name"] not in arrays]
+    if missing:
+        raise SystemExit(f"{path} has no array(s) {missing}; it has {list(arrays)}")
+    targets = {h["name"]: arrays[h["target"] if h["target"] in arrays else h["name"]] for h in HEADS}
+    return arrays[NPZ_INPUT_KEY], targets
+
+
+def encode_target(y, head):
+    """(target as the head's loss expects it, sample weight 1 for every row)."""
+    if head["encoding"] == "index" and y.ndim == 2 and y.shape[1] > 1:
+        y = y.argmax(axis=1).astype("int32")  # one-hot -> class index
+    elif head["encoding"] == "one_hot" and (y.ndim == 1 or y.shape[1] == 1):
+        y = np.eye(head["units"], dtype="float32")[y.reshape(-1).astype("int64")]
+    return y, np.ones(len(y), "float32")
+'''
+
+TARGET_CODE = '''
+def fit_scale(y, weight):
+    """(mean per unit, one spread) of a regression target over the training rows that have it."""
+    values = y.reshape(len(y), -1).astype("float64")[weight > 0]
+    if not len(values):
+        return np.zeros(y.reshape(len(y), -1).shape[1]), 1.0
+    mean = values.mean(axis=0)
+    spread = float(np.sqrt(((values - mean) ** 2).mean()))
+    return mean, spread if spread > 0 else 1.0
+
+
+def fold_scale(model, scales):
+    """After training: output = spread * standardised + mean, folded into each such head's last Dense layer."""
+    for name, (mean, spread) in scales.items():
+        kernel, bias = model.get_layer(name).get_weights()
+        model.get_layer(name).set_weights([(kernel * spread).astype(kernel.dtype),
+                                           (bias * spread + mean).astype(bias.dtype)])
+
+
+def in_original_units(history, scales):
+    """Keras history with standardised heads' mae/mse back in the target's units (losses stay standardised)."""
+    out = {}
+    for key, values in history.items():
+        factor = 1.0
+        for name, (_, spread) in scales.items():
+            for metric, power in (("mae", 1), ("mse", 2)):
+                bare = {metric, f"val_{metric}"} if len(HEADS) == 1 else set()  # one head: Keras drops the prefix
+                if key in {f"{name}_{metric}", f"val_{name}_{metric}"} | bare:
+                    factor = spread ** power
+        out[key] = [float(v) * factor for v in values]
+    return out
+'''
+
+SPLIT_CODE = '''
+def split_rows(n, strata=None):
+    """(train, validation, test) row indices: within each class the same shares go to each split."""
+    rng = np.random.default_rng(SEED)
+    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    parts = [[], [], []]
+    for group in groups:
+        group = rng.permutation(group)
+        n_val, n_test = int(round(len(group) * VALIDATION_SPLIT)), int(round(len(group) * TEST_SPLIT))
+        if n_val + n_test >= len(group):  # a tiny group trains first
+            n_val = n_test = 0
+        parts[1].append(group[:n_val])
+        parts[2].append(group[n_val:n_val + n_test])
+        parts[0].append(group[n_val + n_test:])
+    return tuple(rng.permutation(np.concatenate(p)) if p else np.arange(0) for p in parts)
+
+
+def strata(y, weights):
+    """The first classification head's labels (rows without one form their own group), or None."""
+    for head, target, weight in zip(HEADS, y, weights):
+        if head["kind"] != "regression":
+            labels = target.reshape(len(target), -1)
+            labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+            return np.where(weight > 0, labels.astype("int64"), -1)
+    return None
+'''
+
+FIT_CODE = '''
+def fit_data(x, y, weights, rows, batch_size, shuffle):
+    """Keyword arguments for fit over some rows: numpy arrays for numbers, tf.data when text is in."""
+    inputs = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
+    targets = [t[rows] for t in y]
+    sample_weight = [w[rows] for w in weights]
+    if len(HEADS) == 1:
+        targets, sample_weight = targets[0], sample_weight[0]
+    if all_numbers(inputs):
+        return dict(x=inputs, y=targets, sample_weight=sample_weight, batch_size=batch_size, shuffle=shuffle)
+    import tensorflow as tf
+
+    if isinstance(targets, list):  # Keras pairs per-output weights with outputs by position
+        targets, sample_weight = tuple(targets), tuple(sample_weight)
+    data = tf.data.Dataset.from_tensor_slices((inputs, targets, sample_weight))
+    if shuffle:
+        data = data.shuffle(min(max(len(rows), 1), SHUFFLE_BUFFER), seed=SEED, reshuffle_each_iteration=True)
+    return dict(x=data.batch(batch_size).prefetch(tf.data.AUTOTUNE), shuffle=False)
+
+
+def all_numbers(inputs):
+    return all(a.dtype.kind in "fiub" for a in (inputs.values() if isinstance(inputs, dict) else [inputs]))
+
+
+def predict(model, x, rows, batch_size=256):
+    """The model's outputs for some rows, one array per head."""
+    inputs = {k: v[rows] for k, v in x.items()} if isinstance(x, dict) else x[rows]
+    if all_numbers(inputs):
+        predicted = model.predict(inputs, batch_size=batch_size, verbose=0)
+    else:  # text columns enter Keras through tf.data
+        import tensorflow as tf
+
+        predicted = model.predict(tf.data.Dataset.from_tensor_slices(inputs).batch(batch_size), verbose=0)
+    return predicted if len(HEADS) > 1 else [predicted]
+
+
+def test_metrics(model, x, y, weights, rows):
+    """Each head's test metric in the target's own units: MAE for regression, accuracy for classes.
+
+    Rows without a target for a head (weight 0) do not count for that head.
     """
-    keys = sorted(history, key=_column_order)
-    epochs = max((len(v) for v in history.values()), default=0)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["epoch", *keys])
-    for i in range(epochs):
-        writer.writerow([i + 1, *[_cell(history[k], i) for k in keys]])
-    return out.getvalue()
+    if not len(rows):
+        return {}
+    metrics = {}
+    for head, target, weight, guess in zip(HEADS, y, weights, predict(model, x, rows)):
+        keep = weight[rows] > 0
+        actual, guess = target[rows][keep], np.asarray(guess)[keep]
+        if head["kind"] == "regression":
+            metrics[head["name"]] = {"mae": float(np.abs(guess - actual.reshape(guess.shape)).mean())}
+            continue
+        labels = actual.reshape(len(actual), -1)
+        labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
+        chosen = guess.argmax(axis=1) if guess.shape[1] > 1 else (guess[:, 0] > 0.5)
+        metrics[head["name"]] = {"accuracy": float((chosen.astype(int) == labels.astype(int)).mean())}
+    return metrics
 
 
-def _column_order(key: str) -> tuple:
-    base = key[4:] if key.startswith("val_") else key
-    return (base != "loss", base, key.startswith("val_"))
+def write_history(history, path):
+    keys = list(history)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch", *keys])
+        for epoch, row in enumerate(zip(*history.values()), 1):
+            writer.writerow([epoch, *row])
+'''
+
+MAIN_CODE = '''
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=DATA, help="the data file (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    parser.add_argument("--out", default="model.keras", help="where to save the trained model")
+    parser.add_argument("--history", default="history.csv", help="where to write the loss and metrics per epoch")
+    parser.add_argument("--metrics", default="test_metrics.json", help="where to write the test metrics")
+    args = parser.parse_args(argv)
+    import keras
+
+    x, raw = load_data(args.data)
+    encoded = [encode_target(raw[h["name"]], h) for h in HEADS]
+    y = [target for target, _ in encoded]
+    weights = [weight for _, weight in encoded]
+    n = len(weights[0])
+    train, validation, test = split_rows(n, strata(y, weights))
+    # Regression heads with a linear output learn (y - mean) / spread, from the training rows only,
+    # so every head's loss starts near 1 and a loss weight means importance, not units.
+    scales = {h["name"]: fit_scale(t[train], w[train]) for h, t, w in zip(HEADS, y, weights) if h["standardise"]}
+    learn_y = [((t.astype("float64") - scales[h["name"]][0]) / scales[h["name"]][1]).astype("float32")
+               if h["name"] in scales else t for h, t in zip(HEADS, y)]
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(SEED)
+    model = build_model()
+    PREPROCESS
+    callbacks = []
+    if EARLY_STOPPING_PATIENCE:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss" if len(validation) else "loss",
+                                                       patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))
+    validation_data = None
+    if len(validation):
+        v = fit_data(x, learn_y, weights, validation, args.batch_size, shuffle=False)
+        validation_data = v["x"] if "y" not in v else (v["x"], v["y"], v["sample_weight"])
+    history = model.fit(**fit_data(x, learn_y, weights, train, args.batch_size, shuffle=True),
+                        validation_data=validation_data,
+                        epochs=args.epochs, callbacks=callbacks, verbose=2)
+    fold_scale(model, scales)  # the saved model predicts in the targets' own units
+    model.save(args.out)
+    write_history(in_original_units(history.history, scales), args.history)
+    metrics = test_metrics(model, x, y, weights, test)
+    with open(args.metrics, "w") as f:
+        json.dump(metrics, f, indent=2)
+    for head, values in metrics.items():
+        print("test", head, ", ".join(f"{k} {v:.4g}" for k, v in values.items()))
+    print(f"saved {args.out}, {args.history} and {args.metrics}")
+    return metrics
 
 
-def _cell(values: Sequence[float], i: int) -> str:
-    if i >= len(values):
-        return ""
-    value = float(values[i])
-    return repr(value) if math.isfinite(value) else str(value)
-
-
-def dataset_fits(design: Design, dataset) -> bool:
-    """Whether the script of ``design`` can read ``dataset``: a CSV for a table design, arrays for a tensor one."""
-    from .feature_script import reads_csv
-
-    return dataset is not None and (dataset.kind == "table") == reads_csv(design)
-
-
-def data_file_name(design: Design, dataset=None) -> str:
-    """What the data file is called next to the script: the dataset's name when it fits the design
-    (``penguins.csv``, ``seed-multi-regression.npz``), else ``data.csv`` or ``data.npz``."""
-    from .feature_script import reads_csv
-
-    extension = ".csv" if reads_csv(design) else ".npz"
-    if not dataset_fits(design, dataset):
-        return "data" + extension
-    stem = dataset.name.rsplit("/", 1)[-1]
-    return stem if stem.lower().endswith(extension) else stem + extension
-
-
-def requirements(design: Design) -> str:
-    """The packages the script imports, in words."""
-    from .feature_script import reads_csv
-
-    return "keras, tensorflow, numpy" + (" and pandas" if reads_csv(design) else "")
-
-
-def data_file_bytes(dataset) -> bytes:
-    """The dataset as the script reads it: a CSV with the original column names, or an ``.npz``
-    with ``x`` and one array per head."""
-    return dataset_bytes(dataset)
-
-
-def file_stem(design: Design) -> str:
-    """A file name stem from the design's name: ``my model!`` -> ``my_model``."""
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in design.name).strip("_") or "model"
+if __name__ == "__main__":
+    main()
+'''

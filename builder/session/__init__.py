@@ -15,7 +15,8 @@ from .design import (  # noqa: F401  (re-exported)
     load_json, url_text, restore_from_url,
 )
 from .edits import (  # noqa: F401  (re-exported)
-    layer_list, used_ids, snake_case, fresh_id, add_layer, move_layer, duplicate_layer, delete_layer, set_param,
+    layer_list, used_ids, snake_case, fresh_id, add_layer, move_layer, move_layer_to, duplicate_layer, delete_layer,
+    set_param,
     HEAD_FIELDS, add_head, remove_head, rename_head, set_head_field, set_input_shape, layer_places,
     branch_choices, with_training,
 )

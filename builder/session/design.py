@@ -66,10 +66,10 @@ def report(state: State) -> Report:
     The sidebar and the page both need it on every run; designs are replaced,
     never mutated, so the object identity is a safe cache key.
     """
-    return _per_design(state, "_report", analyse)
+    return per_design(state, "_report", analyse)
 
 
-def _per_design(state: State, key: str, compute: Callable[[Design], Any]) -> Any:
+def per_design(state: State, key: str, compute: Callable[[Design], Any]) -> Any:
     """``compute(design)`` for the current design, kept in ``state[key]`` until the design changes."""
     design = current(state)
     cached = state.get(key)
@@ -178,7 +178,7 @@ def load_json(state: State, raw: str | bytes) -> Design:
 
 def url_text(state: State) -> str:
     """The compressed design for the ``d`` query parameter, cached per design object."""
-    return _per_design(state, "_url", to_url)
+    return per_design(state, "_url", to_url)
 
 
 def restore_from_url(state: State, text: str | None) -> list[Problem]:

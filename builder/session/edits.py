@@ -14,6 +14,7 @@ from ..design.spec import Design, parse_design
 from ..design.validate import INPUT_ID
 from ..errors import DesignError, Problem
 from .design import SELECTED, TRUNK, State, edit
+from .params import HEAD_PARAMS, OUTPUT_FIELDS
 
 def layer_list(data: dict, where: str) -> list[dict]:
     """The trunk's layers, or the hidden layers of the head named ``where``."""
@@ -86,6 +87,17 @@ def move_layer(state: State, where: str, layer_id: str, offset: int) -> int:
     return edit(state, change)
 
 
+def move_layer_to(state: State, where: str, layer_id: str, index: int) -> int:
+    """Move a layer to position ``index`` of its own chain (a drag on the canvas); return the index it got."""
+    def change(data: dict) -> int:
+        layers = layer_list(data, where)
+        layer = layers.pop(_index(layers, layer_id, where))
+        at = max(0, min(index, len(layers)))
+        layers.insert(at, layer)
+        return at
+    return edit(state, change)
+
+
 def duplicate_layer(state: State, where: str, layer_id: str) -> str:
     """Insert a copy right after the layer, under a fresh id; return that id."""
     def change(data: dict) -> str:
@@ -125,7 +137,7 @@ def set_param(state: State, where: str, layer_id: str, name: str, value: Any) ->
     edit(state, change)
 
 
-HEAD_FIELDS = ("branch_from", "loss", "loss_weight", "metrics", "units", "activation")
+HEAD_FIELDS = ("branch_from", *(param.name for param in HEAD_PARAMS))
 
 
 def add_head(state: State, name: str | None = None, branch_from: str | None = None) -> str:
@@ -177,7 +189,7 @@ def set_head_field(state: State, name: str, field_name: str, value: Any) -> None
 
     def change(data: dict) -> None:
         head = _head(data, name)
-        if field_name in ("units", "activation"):
+        if field_name in OUTPUT_FIELDS:
             head["output"][field_name] = value
         elif field_name == "branch_from":
             head[field_name] = value or None     # '' from the picker means "end of the trunk"

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..design.registry import Param
 from ..errors import DesignError, Problem
-from ..design.spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS
+from ..design.spec import LOSSES, METRICS, OUTPUT_ACTIVATIONS, Head, bounds
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,17 @@ HEAD_PARAMS = (
     Param("activation", "choice", "linear", choices=OUTPUT_ACTIVATIONS,
           help="linear for numbers, sigmoid for yes/no, softmax for one-of-many"),
     Param("loss", "choice", "mse", choices=LOSSES, help="what this head minimises"),
-    Param("loss_weight", "float", 1.0, 0.0, 1000.0, help="this head's share of the total loss"),
+    Param("loss_weight", "float", 1.0, *bounds(Head, "loss_weight"),
+          help="this head's importance in the total loss (1.0: equal; regression targets are standardised)"),
     Param("metrics", "multichoice", [], choices=METRICS, help="extra numbers reported while training"),
 )
 
 
-def head_value(head, name: str) -> Any:
+OUTPUT_FIELDS = ("units", "activation")     # head settings that belong to its output layer
+
+
+def head_value(head: Head, name: str) -> Any:
     """A head setting's current value, looking into its output layer for units and activation."""
-    if name in ("units", "activation"):
+    if name in OUTPUT_FIELDS:
         return getattr(head.output, name)
     return getattr(head, name)

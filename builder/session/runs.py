@@ -1,164 +1,30 @@
 """What the Train and Results pages know about a run: its curves, progress and outcome.
 
-The training engine streams events (plain dicts, see ``builder.train``); a
-``LiveRun`` folds them, in order, into per-head series for the plots, a
-progress fraction with a line of text, and the final state.  A finished run
-becomes a ``RunRecord`` kept for the history overlay and the design-change
-list.  Everything here is pure Python, so the pages only draw.
+A run belongs to the session's workspace, not to one page view: ``begin``
+files it as the workspace's live run, ``sync`` drains its events into the
+workspace and folds the ones this page view has not read into a ``LiveRun``
+(``builder.session.live``), so a refresh or a second tab re-finds the run and
+its curves, and Stop still reaches it.  A finished run becomes a ``RunRecord``
+filed under its data set and design.  Without a workspace (tests, scripts) the
+same calls keep everything in the state mapping.  Pure Python.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, MutableMapping
 
 from ..data import Dataset
 from ..design.spec import Design
+from ..design.validate import Report
 from ..errors import DataError
-from ..train.events import DONE_TYPES
+from . import persist, reattach
+from .live import ACTIVE_STATES, LiveRun, format_seconds, logs  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
     from ..train.service import RunHandle, RunResult, TrainingService
 
-ACTIVE_STATES = ("queued", "started", "running")
 KEEP_RESULTS = 10
-
-
-@dataclass
-class LiveRun:
-    """A run as the Train page draws it, rebuilt from the engine's events."""
-
-    heads: list[str]
-    epochs: int
-    design: Design | None = None      # as it was when the run started
-    state: str = "queued"
-    epoch: int = 0              # epochs finished
-    step: int = 0
-    steps: int = 0
-    elapsed: float = 0.0
-    eta: float | None = None
-    position: int | None = None       # place in the server's queue while waiting
-    message: str = ""                 # the error, or why the run stopped
-    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
-    history: dict[str, list[float]] = field(default_factory=dict)   # epoch-end values only
-    final: dict = field(default_factory=dict)   # the engine's last event, without its arrays
-    result: RunResult | None = None   # test predictions, model path, history
-    phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
-    recorded: int | None = None       # its number in the session's run history, once appended
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_STATES
-
-    @property
-    def done(self) -> bool:
-        return self.state in DONE_TYPES
-
-    def add_all(self, events: Iterable[Mapping]) -> None:
-        for event in events:
-            self.add(event)
-
-    def add(self, event: Mapping) -> None:
-        kind = event.get("type", "")
-        self._where(event)
-        if kind == "queued":
-            self.state, self.position = "queued", event.get("place", self.position)
-        elif kind == "started":
-            self.state, self.position = "running", None
-        elif kind == "progress":
-            self.state = "running"
-            self._points(event, x=self._fractional_epoch(), validation=False)
-        elif kind == "epoch":
-            self.state = "running"
-            self.step = 0                 # the next epoch has not begun a step yet
-            values = logs(event)
-            self._points(event, x=float(self.epoch), validation=True, values=values)
-            for key, value in values.items():
-                self.history.setdefault(key, []).append(value)
-        elif kind in DONE_TYPES:
-            self.state = kind
-            self.message = str(event.get("message") or "")
-            self.final = dict(event)
-            if isinstance(event.get("history"), Mapping) and not self.history:
-                self.history = {k: [float(v) for v in vs] for k, vs in event["history"].items()}
-
-    def _where(self, event: Mapping) -> None:
-        if isinstance(event.get("phase"), str):
-            if event["phase"] != self.phase:
-                self.series, self.history = {}, {}     # each training of a comparison gets fresh curves
-            self.phase = event["phase"]
-        for name in ("step", "steps"):
-            if isinstance(event.get(name), (int, float)):
-                setattr(self, name, int(event[name]))
-        if isinstance(event.get("epochs"), (int, float)):
-            self.epochs = int(event["epochs"])
-        if isinstance(event.get("elapsed"), (int, float)):
-            self.elapsed = float(event["elapsed"])
-        if "eta" in event:
-            self.eta = event["eta"] if isinstance(event["eta"], (int, float)) else None
-        if isinstance(event.get("epoch"), (int, float)):
-            # "epoch" events carry the epoch just finished; progress events the one under way (1-based)
-            self.epoch = int(event["epoch"]) if event.get("type") == "epoch" else int(event["epoch"]) - 1
-
-    def _fractional_epoch(self) -> float:
-        return self.epoch + (self.step / self.steps if self.steps else 0.0)
-
-    def _points(self, event: Mapping, x: float, validation: bool, values: dict | None = None) -> None:
-        for key, value in (values if values is not None else logs(event)).items():
-            if key.startswith("val_") and not validation:
-                continue
-            xs, ys = self.series.setdefault(key, ([], []))
-            if xs and xs[-1] == x:          # the epoch-end value replaces the last live point there
-                ys[-1] = value
-            else:
-                xs.append(x)
-                ys.append(value)
-
-    def fraction(self) -> float:
-        """How much of the run is done, 0..1, for the progress bar."""
-        if self.state == "finished":
-            return 1.0
-        if not self.epochs:
-            return 0.0
-        return max(0.0, min(1.0, self._fractional_epoch() / self.epochs))
-
-    def progress_text(self) -> str:
-        """``epoch 2/10 · step 5/9 · 12 s left``, or what the run is waiting for or how it ended."""
-        if self.state == "queued":
-            place = f" (place {self.position} in the queue)" if self.position else ""
-            return f"waiting for a free trainer{place}"
-        if self.state == "error":
-            return f"failed: {self.message}" if self.message else "failed"
-        # Between epochs (step 0) the finished count is what a done run shows; mid-epoch, the one under way.
-        under_way = not self.done or self.step > 0
-        current_epoch = max(1, min(self.epoch + (1 if under_way else 0), self.epochs))
-        parts = [self.phase] if self.phase else []
-        parts.append(f"epoch {current_epoch}/{self.epochs}")
-        if self.steps and (self.step or not self.done):
-            parts.append(f"step {self.step}/{self.steps}")
-        if self.state == "running" and self.eta is not None:
-            parts.append(f"{format_seconds(self.eta)} left")
-        if self.state == "stopped":
-            parts.append("stopped")
-        if self.state == "finished":
-            parts.append(f"finished in {format_seconds(self.elapsed)}")
-        return " · ".join(parts)
-
-
-def format_seconds(seconds: float) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "?"
-    seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
-
-
-def logs(event: Mapping) -> dict[str, float]:
-    """An event's losses and metrics: the engine's flat Keras-style ``logs`` (``<head>_loss``, ``val_loss``...)."""
-    values = event.get("logs")
-    if not isinstance(values, Mapping):
-        return {}
-    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 # ------------------------------------------------------------ run history
@@ -171,21 +37,29 @@ class RunRecord:
     design: Design
     history: dict[str, list[float]]
     state: str
-    result: RunResult | None = None   # None for a run that failed
+    result: RunResult | Any = None    # a RunResult, or a StoredResult read from the workspace; None if it failed
     message: str = ""
+    dataset_key: str = ""             # what it ran on: "builtin:penguins", "upload:<hash>"
+    dataset_name: str = ""
 
     @property
     def label(self) -> str:
         return f"run {self.number}"
 
+    @property
+    def title(self) -> str:
+        """``run 3 · penguins · penguins_model``: which data set and design, wherever a run is listed."""
+        design = self.design.name if self.design is not None else "?"
+        return " · ".join(filter(None, (self.label, self.dataset_name, design)))
 
-def record(runs: list[RunRecord], design: Design, live: LiveRun) -> RunRecord:
-    """Append a finished run to the session's list, numbered from 1.
+
+def record(runs: list[RunRecord], design: Design, live: LiveRun, dataset: tuple[str, str] = ("", "")) -> RunRecord:
+    """Append a finished run to the session's list, numbered from 1 (no workspace: tests and scripts).
 
     Only the last KEEP_RESULTS runs keep their test predictions: a long session must
     not grow the server's memory run after run; older runs keep their curves.
     """
-    entry = RunRecord(len(runs) + 1, design, dict(live.history), live.state, live.result, live.message)
+    entry = RunRecord(len(runs) + 1, design, dict(live.history), live.state, live.result, live.message, *dataset)
     runs.append(entry)
     for old in runs[:-KEEP_RESULTS]:
         old.result = None
@@ -201,33 +75,55 @@ LIVE = {RUN: "run_live", SHARING: "sharing_live"}
 
 
 def begin(state: MutableMapping, slot: str, handle: RunHandle, design: Design, epochs: int) -> LiveRun:
-    """Remember a run the engine has just accepted; its events are read by ``sync``."""
+    """Remember a run the engine has just accepted (in the workspace too); ``sync`` reads its events."""
     state[slot] = handle
     live = LiveRun([h.name for h in design.heads], epochs, design=design)
     state[LIVE[slot]] = live
+    reattach.begin_live(state, slot, handle, design, epochs)
     return live
 
 
 def sync(state: MutableMapping, slot: str = RUN) -> LiveRun | None:
     """Fold the events the engine has sent since the last call into the slot's LiveRun.
 
-    A run that has just ended is added to the history once (comparisons are not:
-    they are a different budget).  Every page calls this, so a run that ends
-    while the user is elsewhere still lands in the history.
+    A run started by an earlier view of the workspace (before a refresh, or in
+    another tab) is re-found first.  A run that has just ended is filed once;
+    every page calls this, so a run that ends while the user is elsewhere still lands.
     """
-    live = state.get(LIVE[slot])
-    handle = state.get(slot)
-    if live is None or handle is None:
+    found = reattach.follow(state, slot)
+    if found is not None:
+        handle, design, epochs = found
+        state[slot], state[LIVE[slot]] = handle, LiveRun([h.name for h in design.heads], epochs, design=design)
+    live, handle = state.get(LIVE[slot]), state.get(slot)
+    stored = reattach.live_key(state, slot) is not None
+    if live is None or (handle is None and not stored):
         return live
     if not live.done:
-        live.add_all(handle.poll())
+        live.add_all(reattach.new_events(state, slot, handle) if stored else handle.poll())
+        if stored and handle is None and not live.done:
+            live.add(reattach.ORPHANED)     # the server restarted: the worker that trained it is gone
         if live.done:
-            live.result = handle.result
+            live.result = getattr(handle, "result", None)     # no handle: the server restarted
             if live.result is not None and live.result.history:
                 live.history = dict(live.result.history)   # the engine's own record, after early stopping too
-    if live.done and not live.recorded and slot == RUN:
-        live.recorded = record(state.setdefault(RUNS, []), live.design, live).number
+    if live.done and not live.recorded:
+        _file(state, slot, live)
     return live
+
+
+def _file(state: MutableMapping, slot: str, live: LiveRun) -> None:
+    if reattach.live_key(state, slot) is not None:
+        result = live.result
+        extra = {"epochs_run": getattr(result, "epochs_run", 0),
+                 "single_history": (getattr(result, "sharing", None) or {}).get("single_history", {})}
+        stored = persist.store_finished(state, reattach.live_key(state, slot), live.design, live.history,
+                                        live.state, live.message, persist.result_arrays(result),
+                                        getattr(result, "model_path", None),
+                                        kind="sharing" if slot == SHARING else "train", extra=extra)
+        live.recorded = stored.number
+        reattach.end_live(state, slot)
+    elif slot == RUN:
+        live.recorded = record(state.setdefault(RUNS, []), live.design, live, persist.dataset_key(state)).number
 
 
 def training_line(state: MutableMapping) -> str | None:
@@ -236,8 +132,63 @@ def training_line(state: MutableMapping) -> str | None:
     return live.progress_text() if live is not None else None
 
 
-def history(state: MutableMapping) -> list[RunRecord]:
-    return state.setdefault(RUNS, [])
+def history(state: MutableMapping, kind: str = "train") -> list[RunRecord]:
+    """Finished runs (``kind="sharing"``: comparisons), oldest first, each with its data set and design."""
+    if persist.workspace(state) is None:
+        return state.setdefault(RUNS, []) if kind == "train" else []
+    stored = persist.stored_runs(state, kind)
+    cache = state.get(f"_records_{kind}")
+    if cache is None or cache[0] is not stored:
+        ws = persist.workspace(state)
+        cache = (stored, [RunRecord(r.number, persist.run_design(state, r), r.history, r.state,
+                                    persist.StoredResult(ws, r), r.message, r.dataset_key, r.dataset_name)
+                          for r in stored])
+        state[f"_records_{kind}"] = cache
+    return cache[1]
+
+
+def adopt(state: MutableMapping) -> None:
+    """Runs a session made before it had a workspace (kept in the state) move into the workspace."""
+    if persist.workspace(state) is None:
+        return
+    for number, old in enumerate(state.pop(RUNS, None) or [], start=1):
+        persist.store_finished(state, f"adopted:{id(state)}:{number}", old.design, old.history, old.state, old.message,
+                               persist.result_arrays(old.result), getattr(old.result, "model_path", None))
+    for slot in (RUN, SHARING):
+        live = state.get(LIVE[slot])
+        if state.get(slot) is not None and live is not None and not live.done and not reattach.live_key(state, slot):
+            reattach.begin_live(state, slot, state[slot], live.design, live.epochs)
+
+
+def for_dataset(state: MutableMapping, records: list[RunRecord]) -> list[RunRecord]:
+    """The runs made on the data set now loaded."""
+    key = persist.dataset_key(state)[0]
+    return [r for r in records if r.dataset_key == key]
+
+
+def latest_comparison(state: MutableMapping) -> Any:
+    """The latest finished "does sharing help?" comparison on the data set now loaded, or None."""
+    if persist.workspace(state) is None:
+        live = state.get(LIVE[SHARING])
+        return live if live is not None and live.done else None
+    done = for_dataset(state, history(state, "sharing"))
+    return done[-1] if done else None
+
+
+def notices(state: MutableMapping) -> list[str]:
+    """What the workspace did on its own (models dropped at the size limit), newest last."""
+    ws = persist.workspace(state)
+    return ws.notices(limit=5) if ws is not None else []
+
+
+def delete(state: MutableMapping, number: int) -> bool:
+    """Delete a finished run (and its model and files) from the workspace or the session."""
+    ws = persist.workspace(state)
+    if ws is not None:
+        return ws.delete_run(number)
+    runs = state.setdefault(RUNS, [])
+    state[RUNS] = [r for r in runs if r.number != number]
+    return len(state[RUNS]) < len(runs)
 
 
 def earlier_runs(state: MutableMapping, live: LiveRun, limit: int = 3) -> list[tuple[str, dict]]:
@@ -276,10 +227,14 @@ def model_bytes(run: RunRecord | None) -> bytes | None:
 
 # ----------------------------------------------------------- submitting
 
-def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None) -> LiveRun:
-    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing."""
+def start_run(state: MutableMapping, service: TrainingService, design: Design, dataset: Dataset | None,
+              report: Report | None = None) -> LiveRun:
+    """Submit a training run of ``design`` on ``dataset``; raises DesignError/DataError before queueing.
+
+    ``report``: the page's analysis of ``design``, so the service does not analyse it again.
+    """
     _check_dataset(dataset)
-    handle = service.submit(design, dataset)
+    handle = service.submit(design, dataset, report=report)
     return begin(state, RUN, handle, design, design.training.epochs)
 
 

@@ -26,6 +26,7 @@ import keras
 import numpy as np
 
 from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
+from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
 from ..design.validate import analyse
@@ -59,11 +60,14 @@ def keras_targets(design: Design, per_head: dict | None):
     return values[0] if len(values) == 1 else values
 
 
-def split_for_fit(design: Design, split: Split) -> tuple[Any, Any, Any]:
-    return split.x, keras_targets(design, split.y), keras_targets(design, split.sample_weight)
+def split_for_fit(design: Design, split: Split, scaling: dict | None = None) -> tuple[Any, Any, Any]:
+    """(x, y, sample weights) as fit takes them; regression targets standardised by ``scaling``."""
+    y = standardised(split.y, scaling) if scaling else split.y
+    return split.x, keras_targets(design, y), keras_targets(design, split.sample_weight)
 
 
-def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False) -> dict:
+def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: int, distributed: bool = False,
+                  scaling: dict | None = None) -> dict:
     """Keyword arguments for ``fit``/``evaluate``: numpy arrays as they are, or a tf.data pipeline.
 
     Keras' own array adapter is fast but only takes numbers; table data has
@@ -72,8 +76,9 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     numpy arrays across workers).
     """
     if hasattr(split, "to_tf"):     # time-series windows (issue 12): batches gathered from one table, no copies
-        return dict(x=split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed), shuffle=False)
-    x, y, weights = split_for_fit(design, split)
+        y = standardised(split.y, scaling) if scaling else split.y
+        return dict(x=split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed, y), shuffle=False)
+    x, y, weights = split_for_fit(design, split, scaling)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
         return dict(x=x, y=y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle)
@@ -151,8 +156,10 @@ class LiveCallback(keras.callbacks.Callback):
     """Streams progress and epoch events, honours Stop, and stops on a NaN or infinite loss."""
 
     def __init__(self, design: Design, training: Training, steps: int, emit: Emit, should_stop: ShouldStop,
-                 run_id: str, target_scale: dict[str, float], extra: dict | None = None):
+                 run_id: str, target_scale: dict[str, float], extra: dict | None = None,
+                 scaling: dict | None = None):
         super().__init__()
+        self.scaling = scaling or {}     # standardised heads: their mae/mse are reported in original units
         self.heads = [h.name for h in design.heads]
         self.training, self.steps, self.emit, self.should_stop = training, steps, emit, should_stop
         self.run_id, self.target_scale, self.extra = run_id, target_scale, extra or {}
@@ -204,7 +211,7 @@ class LiveCallback(keras.callbacks.Callback):
         done = self._done_steps(step)
         if not self.first_step_at:
             self.first_step_at, self.steps_at_first = now, done
-        total, _, per_head = head_logs(logs or {}, self.heads)
+        total, _, per_head = self._head_logs(logs)
         if self._diverged(total, per_head):
             return
         self._remember(per_head)
@@ -220,7 +227,7 @@ class LiveCallback(keras.callbacks.Callback):
             self.model.stop_evaluating = True
 
     def _epoch_end(self, epoch, logs):
-        total, val_total, per_head = head_logs(logs or {}, self.heads)
+        total, val_total, per_head = self._head_logs(logs)
         if self._diverged(total, per_head) or self._diverged(val_total, per_head, "val_loss"):
             return
         flat = flat_logs(total, val_total, per_head)
@@ -231,6 +238,10 @@ class LiveCallback(keras.callbacks.Callback):
                         **self._base(self.steps)))
         self.last_progress = time.monotonic()
         self._check_stop()
+
+    def _head_logs(self, logs):
+        total, val_total, per_head = head_logs(logs or {}, self.heads)
+        return total, val_total, metrics_in_original_units(per_head, self.scaling)
 
     def on_train_end(self, logs=None):
         self.outcome.elapsed = time.monotonic() - self.started
@@ -299,8 +310,12 @@ def target_scale(split) -> dict[str, float]:
 
 
 def fit_model(design: Design, prepared, training: Training, emit: Emit, should_stop: ShouldStop, run_id: str = "run",
-              steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None):
-    """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events."""
+              steps_per_execution: int | str = "auto", strategy=None, extra: dict | None = None,
+              checkpoint: str | None = None):
+    """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events.
+
+    With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
+    """
     keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
     gc.collect()
     keras.utils.set_random_seed(training.seed)
@@ -310,19 +325,27 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         steps_per_execution = 1
     elif steps_per_execution == "auto":
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
+    # Regression heads learn standardised targets (builder.data.scaling); only this design's heads.
+    scaling = {h.name: prepared.target_scaling[h.name] for h in design.heads if h.name in prepared.target_scaling}
     with strategy.scope() if strategy is not None else nullcontext():
         model = build_model(design)
         fit_preprocessing(model, design, prepared)
         compile_model(model, design, training, steps_per_execution=steps_per_execution)
     distributed = strategy is not None
-    train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed)
+    train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
     validation = None
     if _rows(prepared.val):
-        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed)
+        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed, scaling)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
-    live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra)
+    live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
+                        scaling)
     callbacks = [live]
+    if checkpoint:
+        from .checkpoint import Checkpoint
+
+        # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
+        callbacks.insert(0, Checkpoint(checkpoint))
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
@@ -333,6 +356,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
     else:
         live.outcome.stopped = True
+    with strategy.scope() if strategy is not None else nullcontext():
+        fold_into_outputs(model, scaling)    # from here on the model predicts in the targets' own units
     return model, live.outcome
 
 
@@ -362,13 +387,16 @@ def train(design: Design, data: Dataset | Prepared, training: Training | None, e
     prepared = prepare_data(design, data, training)
     emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
                val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
-    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy)
+    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy,
+                               checkpoint=model_path if strategy is None else None)
     common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
                   elapsed=round(outcome.elapsed, 3))
     if outcome.diverged:
         return event("error", run_id, message=outcome.diverged, diverged=True, **common)
     if model_path:
-        model.save(model_path)
+        from .checkpoint import save_atomically
+
+        save_atomically(model, model_path)
     test_predictions = predict_test(model, design, prepared, training.batch_size)
     return event("stopped" if outcome.stopped else "finished", run_id, model_path=model_path,
                  test_predictions=test_predictions, **_test_split(prepared), **common)

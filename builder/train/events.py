@@ -15,13 +15,12 @@ from typing import Iterable
 
 from ..design.spec import METRICS
 
-EVENT_TYPES = ("queued", "started", "progress", "epoch", "finished", "stopped", "error")
 DONE_TYPES = ("finished", "stopped", "error")
 KNOWN_SUFFIXES = ("loss", *METRICS)
 
 
 def event(kind: str, run_id: str, **fields) -> dict:
-    """A plain event dict; ``kind`` is one of EVENT_TYPES."""
+    """A plain event dict; ``kind``: queued, started, progress, epoch, or one of DONE_TYPES."""
     return {"type": kind, "run_id": run_id, **fields}
 
 

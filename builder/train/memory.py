@@ -14,7 +14,7 @@ import math
 
 from ..errors import DesignError, Problem
 from ..design.spec import Design, Training
-from ..design.validate import analyse
+from ..design.validate import Report, analyse
 
 BYTES_PER_FLOAT = 4
 OPTIMIZER_SLOTS = {"adam": 2, "adamw": 2, "rmsprop": 1, "sgd": 1}
@@ -25,10 +25,11 @@ RUNTIME_BYTES = 600 * 2**20
 USABLE_SHARE = 0.8   # leave room for the server, the page and other runs
 
 
-def estimate_bytes(design: Design, training: Training | None = None, data_bytes: int = 0) -> int:
-    """Rough peak memory of training ``design`` in a worker, in bytes."""
+def estimate_bytes(design: Design, training: Training | None = None, data_bytes: int = 0,
+                   report: Report | None = None) -> int:
+    """Rough peak memory of training ``design`` in a worker, in bytes (``report``: its analysis, if made)."""
     training = training or design.training
-    report = analyse(design)
+    report = report if report is not None and report.design is design else analyse(design)
     params = report.total_params
     weights = params * BYTES_PER_FLOAT * (2 + OPTIMIZER_SLOTS.get(training.optimizer, 2))
     per_sample = sum(math.prod(n.shape) for n in report.nodes if n.shape)
@@ -44,14 +45,14 @@ def available_bytes() -> int:
 
 
 def check_memory(design: Design, training: Training | None = None, data_bytes: int = 0,
-                 available: int | None = None) -> int:
+                 available: int | None = None, report: Report | None = None) -> int:
     """Refuse a run that would not fit; return the estimate in bytes when it does.
 
     Raises:
         DesignError: the estimate is more than USABLE_SHARE of the free memory.
     """
     training = training or design.training
-    need = estimate_bytes(design, training, data_bytes)
+    need = estimate_bytes(design, training, data_bytes, report)
     free = available_bytes() if available is None else available
     if need > free * USABLE_SHARE:
         raise DesignError([Problem("design", (

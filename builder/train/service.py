@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import multiprocessing as mp
 import os
 import queue
@@ -31,12 +32,18 @@ import numpy as np
 
 from ..model.build import as_design
 from ..design.spec import Design, Training
+from ..design.validate import Report
 from .events import DONE_TYPES, event, ordinal
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main
 
 MAX_PENDING_EVENTS = 2000     # events kept for a page that stopped polling (the user left the page)
 MAX_POINTS = 4000             # within-epoch curve points kept per run; older ones are thinned
+# Set to a file path to append one JSON line per ended run (run id, status, wall-clock time): lets an
+# operator, or the load test, compare when a run ended on the server with when a page showed it.
+RUN_LOG_ENV = "BUILDER_RUN_LOG"
+# A worker that has not ended its run this long after Stop is killed; the run keeps its last checkpoint.
+STOP_GRACE_S = float(os.environ.get("BUILDER_STOP_GRACE_S", 10))
 DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code}). "
                        "The model or the data may be too large for memory: try a smaller batch size or model.")
 
@@ -163,6 +170,7 @@ class RunHandle:
             self._pending.append(_light(ev))
         if kind in DONE_TYPES:
             self._done.set()
+            _log_end(self)
 
     def _record(self, ev: dict) -> None:
         self.progress = _light(ev)
@@ -189,6 +197,18 @@ class RunHandle:
             if self.result.model_path:
                 # The saved model lives as long as the result: a session that drops old runs frees the disk.
                 weakref.finalize(self.result, _remove_file, self.result.model_path)
+
+
+def _log_end(handle: RunHandle) -> None:
+    path = os.environ.get(RUN_LOG_ENV)
+    if not path:
+        return
+    line = json.dumps({"run_id": handle.run_id, "status": handle.status, "time": time.time()})
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+    except OSError:
+        pass
 
 
 def _remove_file(path: str) -> None:
@@ -230,6 +250,9 @@ class _Worker:
     stop: Any
     ready: bool = False
     run: RunHandle | None = None
+    job: Job | None = None
+    answered: bool = False            # the worker has sent an event of its current run: it took the job
+    stop_since: float | None = None   # when Stop was passed on, for the grace period
 
 
 class TrainingService:
@@ -273,7 +296,7 @@ class TrainingService:
         return self
 
     def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
-               kind: str = "train", steps_per_execution: int | str = "auto") -> RunHandle:
+               kind: str = "train", steps_per_execution: int | str = "auto", report: Report | None = None) -> RunHandle:
         """Queue a run of ``design`` on ``data`` (a ``builder.data.Dataset`` or prepared splits).
 
         ``kind="sharing"`` trains the design and then each head alone (same trunk, same
@@ -284,9 +307,9 @@ class TrainingService:
         """
         if kind not in ("train", "sharing"):
             raise ValueError(f"kind must be 'train' or 'sharing'. Received: kind={kind!r}")
-        design = as_design(design)
+        design = as_design(design, report)      # the page's own analysis of this design, when it passes one
         training = training or design.training
-        check_memory(design, training, data_nbytes(data))
+        check_memory(design, training, data_nbytes(data), report=report)
         run_id = f"run{next(self._ids)}"
         handle = RunHandle(run_id, design, training, kind, self)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
@@ -303,6 +326,12 @@ class TrainingService:
     def queue_length(self) -> int:
         with self._lock:
             return len(self._waiting)
+
+    def worker_pids(self, idle: bool | None = None) -> list[int]:
+        """Process ids of the workers (only idle ones, or only busy ones), for operators and fault tests."""
+        with self._lock:
+            return [w.process.pid for w in self._workers
+                    if w.process.pid is not None and (idle is None or (w.run is None) == idle)]
 
     def running(self) -> int:
         with self._lock:
@@ -343,6 +372,8 @@ class TrainingService:
 
     def _schedule(self) -> None:
         """Give waiting runs to free workers, starting new workers up to the cap."""
+        for w in [w for w in self._workers if w.run is None and not w.process.is_alive()]:
+            self._workers.remove(w)         # died while idle: never hand it a run
         while self._waiting:
             worker = next((w for w in self._workers if w.run is None and w.ready), None) \
                 or next((w for w in self._workers if w.run is None), None)
@@ -352,7 +383,7 @@ class TrainingService:
                 return
             handle, job = self._waiting.popleft()
             worker.stop.clear()        # cleared here, before the job exists, so an early Stop is never lost
-            worker.run = handle
+            worker.run, worker.job, worker.answered, worker.stop_since = handle, job, False, None
             handle.status = "running" if worker.ready else "starting"
             handle.queue_place = None
             worker.jobs.put(job)
@@ -373,14 +404,16 @@ class TrainingService:
             for w in self._workers:
                 if w.run is handle:
                     w.stop.set()
+                    w.stop_since = w.stop_since or time.monotonic()
 
     # ----------------------------------------------------------- router
     def _route(self) -> None:
         """Background thread: deliver worker events to handles; notice finished runs and dead workers."""
         last_check = time.monotonic()
         while not self._closed:
-            if time.monotonic() - last_check > 1.0:   # even while events stream, look for dead workers
+            if time.monotonic() - last_check > 0.5:   # even while events stream, look for dead and hung workers
                 self._reap_dead()
+                self._kill_unstoppable()
                 last_check = time.monotonic()
             try:
                 ev = self._events.get(timeout=0.25)
@@ -395,6 +428,9 @@ class TrainingService:
                 handle = self._handles.get(ev.get("run_id"))
                 if handle is None:
                     continue
+                for w in self._workers:
+                    if w.run is handle:
+                        w.answered = True
                 handle._deliver(ev)
                 if ev["type"] in DONE_TYPES:
                     if ev.get("worker_retiring"):
@@ -419,7 +455,7 @@ class TrainingService:
         self._handles.pop(handle.run_id, None)
         for w in self._workers:
             if w.run is handle:
-                w.run = None
+                w.run, w.job, w.stop_since = None, None, None
         self._retire_extra_idle()
         self._refill()
 
@@ -442,10 +478,42 @@ class TrainingService:
             dead = [w for w in self._workers if not w.process.is_alive()]
             for w in dead:
                 self._workers.remove(w)
-                if w.run is not None:
-                    handle = w.run
-                    handle._deliver(event("error", handle.run_id,
-                                          message=DEAD_WORKER_MESSAGE.format(code=w.process.exitcode)))
-                    self._handles.pop(handle.run_id, None)
+                if w.run is None:
+                    continue
+                if not w.answered and w.stop_since is None and not w.job.retried:
+                    # It died before taking the job (killed while idle, just as the run was handed over):
+                    # the run itself did nothing wrong, so it goes first in line for the next worker.
+                    w.job.retried = True
+                    self._waiting.appendleft((w.run, w.job))
+                    w.run.status = "queued"
+                    continue
+                self._end_lost_run(w, DEAD_WORKER_MESSAGE.format(code=w.process.exitcode))
             if dead:
                 self._refill()
+
+    def _kill_unstoppable(self) -> None:
+        """A worker that has not ended its run within STOP_GRACE_S of Stop is killed; the run ends stopped."""
+        with self._lock:
+            now = time.monotonic()
+            hung = [w for w in self._workers if w.run is not None and w.stop_since is not None
+                    and now - w.stop_since > STOP_GRACE_S]
+            for w in hung:
+                w.process.kill()
+                w.process.join(timeout=5)
+                self._workers.remove(w)
+                self._end_lost_run(w, None)
+            if hung:
+                self._refill()
+
+    def _end_lost_run(self, worker: _Worker, error: str | None) -> None:
+        """End the run of a worker that is gone: an error, or (after Stop) "stopped" with its last checkpoint."""
+        handle = worker.run
+        if error is not None and worker.stop_since is None:
+            handle._deliver(event("error", handle.run_id, message=error))
+        else:
+            path = worker.job.model_path if worker.job and worker.job.model_path else None
+            saved = path if path and os.path.exists(path) else None
+            handle._deliver(event("stopped", handle.run_id, history=dict(handle.history), model_path=saved,
+                                  epochs_run=len(handle.history.get("loss", [])), test_predictions={},
+                                  test_targets={}, forced=True))
+        self._handles.pop(handle.run_id, None)

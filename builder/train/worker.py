@@ -36,6 +36,7 @@ class Job:
     data: Any                 # a builder.data.Dataset or prepared splits
     model_path: str | None
     steps_per_execution: int | str = "auto"
+    retried: bool = False     # handed again once, after its worker died before taking it
 
 
 def worker_main(worker_id: int, jobs, events, stop) -> None:

@@ -1,0 +1,1 @@
+"""Streamlit custom components of the app (plain HTML/CSS/JS, no build step) and their Python wrappers."""
