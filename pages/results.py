@@ -4,9 +4,9 @@ import streamlit as st
 
 import pages
 from builder import DataError, DesignError, session
-from builder.report import figures, metrics
+from builder.report import comparison, figures, metrics
 from builder.report.metrics import ClassificationResult
-from builder.session import runs
+from builder.session import multitask, runs
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -89,11 +89,22 @@ else:
 # ------------------------------------------------------------- sharing
 st.subheader("Does sharing help?")
 st.caption("Trains the current design, then each head alone with the same trunk architecture and the same "
-           "budget, and compares their test metrics.")
+           "budget, each with several seeds, and compares their test metrics (mean ± spread over seeds).")
 design = session.current(ss)
 dataset = ss.get("dataset")
-comparison = runs.sync(ss, runs.SHARING)
-busy = comparison is not None and comparison.active
+c = st.columns(2)
+budget = {"compare_seeds": int(c[0].number_input("Seeds per model", 1, 10, design.training.compare_seeds,
+                                                 key="sharing_seeds")),
+          "compare_epochs": int(c[1].number_input("Epochs per training", 1, 10_000, design.training.compare_epochs,
+                                                  key="sharing_epochs"))}
+try:
+    design = session.commit(ss, multitask.with_settings(design, budget, {}))
+except DesignError as e:
+    st.error(str(e))
+last = finished[-1].result if finished else None
+st.info("Cost: " + comparison.cost(design, design.training, comparison.seconds_per_epoch(last)))
+sharing_live = runs.sync(ss, runs.SHARING)
+busy = sharing_live is not None and sharing_live.active
 left, right = st.columns(2)
 if left.button("Compare with each head trained alone", disabled=busy or dataset is None, key="sharing_start"):
     try:
@@ -107,7 +118,7 @@ if dataset is None:
     st.info("Pick a dataset on the Data page to run the comparison.")
 
 
-@st.fragment(run_every=0.5 if comparison is not None and comparison.active else None)
+@st.fragment(run_every=0.5 if sharing_live is not None and sharing_live.active else None)
 def comparison_view():
     live = runs.sync(ss, runs.SHARING)
     if live is not None and live.active:
@@ -117,9 +128,9 @@ def comparison_view():
     if shown is not None and shown.state == "error":
         st.error(shown.message or "The comparison failed.")
     elif shown is not None:
-        st.caption(getattr(shown, "title", ""))
-        table = metrics.sharing_rows(shown.design, shown.result)
+        table = comparison.rows_for(shown.design, shown.result)
         if table:
+            st.caption(f"{shown.title}. A verdict names a winner only when the ranges mean ± spread do not overlap.")
             st.dataframe(table, hide_index=True)
         else:
             st.info("The comparison was stopped before every head had trained alone.")

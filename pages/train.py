@@ -3,11 +3,11 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
-from builder.session import mismatch, runs
-from builder.design.spec import OPTIMIZERS, Head, Training, bounds
 import pages
-from builder.report import figures
 from builder.data.scaling import LOSS_WEIGHT_NOTE
+from builder.design.spec import OPTIMIZERS, Head, Training, bounds
+from builder.report import figures, multitask_figures
+from builder.session import mismatch, multitask, runs
 from pages import run_inside_shell
 
 run_inside_shell()
@@ -48,9 +48,26 @@ with st.container(border=True):
                                                   step=0.1, format="%g", key=f"train_weight_{h.name}"
                                                   + ("" if names.index(h.name) == i else f"_{i}"))
                for i, h in enumerate(design.heads)}
+    # Multi-task tools: loss balancing, the interference meter, per-head class weights.
+    c = st.columns(3)
+    methods = multitask.balancing_choices()
+    tools = {"balancing": c[0].selectbox("Loss balancing", list(methods), index=list(methods).index(t.balancing),
+                                         format_func=lambda m: methods[m].split(":")[0], key="train_balancing"),
+             "interference": c[1].selectbox("Interference meter", list(multitask.METER_CHOICES),
+                                            index=list(multitask.METER_CHOICES).index(t.interference),
+                                            format_func=multitask.METER_CHOICES.get, key="train_meter"),
+             "interference_every": int(c[2].number_input("Meter every N steps (0 = each epoch)",
+                                                         *bounds(Training, "interference_every"),
+                                                         value=t.interference_every, key="train_meter_every"))}
+    st.caption(methods[tools["balancing"]])
+    choices = list(multitask.CLASS_WEIGHT_CHOICES)
+    class_weights = {name: st.selectbox(f"Class weights of {name!r}", choices, key=f"train_class_weight_{name}",
+                                        index=choices.index(design.head(name).class_weight),
+                                        format_func=multitask.CLASS_WEIGHT_CHOICES.get)
+                     for name in multitask.classification_heads(design)}
 
 try:
-    edited = session.with_training(design, settings, weights)
+    edited = multitask.with_settings(session.with_training(design, settings, weights), tools, class_weights)
     if edited != design:
         design = session.commit(ss, edited)
         report = session.report(ss)
@@ -75,6 +92,8 @@ if right.button("Stop", disabled=not active, key="train_stop"):
     runs.stop(ss)
 if misfit is not None:
     st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
+if report.ok:
+    st.caption(f"Backend: {runs.planned_backend(design)}. Set BUILDER_KERAS_BACKEND to force one.")
 
 
 # ------------------------------------------------------------ live view
@@ -85,6 +104,8 @@ def live_view():
         st.caption("Press Train to start. The curves update while it trains.")
         return
     st.progress(current.fraction(), text=current.progress_text())
+    if current.backend:
+        st.caption(f"{'Trained' if current.done else 'Training'} on {current.backend}.")
     if current.state == "error":
         st.error(current.message or "Training failed.")
     elif current.state == "stopped":
@@ -98,8 +119,25 @@ def live_view():
     if metric_figure is not None:
         st.caption("Each head's metrics, by epoch: solid training, dashed validation.")
         st.plotly_chart(metric_figure, key="train_metric_figure")
+    multitask_view(current)
     if active and current.done:
         st.rerun()       # the run has just ended: enable Train again and stop polling
+
+
+def multitask_view(current):
+    """Each head's effective weight, and the interference meter with its reading and advice."""
+    weights = multitask.weight_series(current)
+    if weights:
+        st.plotly_chart(multitask_figures.weights_figure(weights), key="train_weights_figure")
+    cosine, share = multitask.meter_series(current)
+    if not cosine:
+        return
+    st.markdown(f"**Task interference:** {multitask.meter_reading(current)}")
+    st.plotly_chart(multitask_figures.meter_figure(cosine, share), key="train_meter_figure")
+    tip = multitask.advice(current, session.current(ss))
+    if tip is not None and st.button(f"Apply: {tip[0]}", key="train_apply_advice", disabled=current.active):
+        multitask.apply_advice(ss, tip[1])
+        st.rerun()
 
 
 live_view()

@@ -32,6 +32,9 @@ def keras():
     yield keras_module
     keras_module.backend.clear_session()
 
+# Tests that build models in this process expect TensorFlow (string columns need it); runs that pick
+# JAX for a design do so in their own worker or CLI process (builder.train.backend).
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 @pytest.fixture(autouse=True)
 def no_background_warm_up(monkeypatch):

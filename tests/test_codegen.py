@@ -202,10 +202,14 @@ def designs(draw):
         start = draw(st.sampled_from([None, *shapes]))
         branch = draw(layer_chain(shapes[start] if start else (trunk[-1][1] if trunk else shape),
                                   draw(st.integers(0, 2)), new_id))
+        loss = draw(st.sampled_from(LOSSES))
+        categorical = loss in ("categorical_crossentropy", "sparse_categorical_crossentropy")
         heads.append({
             "name": f"head{h}", "branch_from": start, "layers": [layer for layer, _ in branch],
-            "output": {"units": draw(st.integers(1, 4)), "activation": draw(st.sampled_from(OUTPUT_ACTIVATIONS))},
-            "loss": draw(st.sampled_from(LOSSES)), "loss_weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
+            # one unit cannot hold two or more classes: validation refuses it
+            "output": {"units": draw(st.integers(2 if categorical else 1, 4)),
+                       "activation": draw(st.sampled_from(OUTPUT_ACTIVATIONS))},
+            "loss": loss, "loss_weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
             "metrics": draw(st.lists(st.sampled_from(METRICS), max_size=2, unique=True)),
         })
     training = {"optimizer": draw(st.sampled_from(OPTIMIZERS)),

@@ -32,10 +32,20 @@ def resolve(importer: str, is_package: bool, level: int, target: str | None) -> 
     return ".".join(base + ([target] if target else []))
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node, except those under ``if TYPE_CHECKING:`` (type hints only: never imported when running)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            yield from (n for child in node.orelse for n in [child, *runtime_nodes(child)])
+            continue
+        yield node
+        yield from runtime_nodes(node)
+
+
 def imports(name: str, path: Path, known: dict[str, Path]) -> list[tuple[str, str | None, int]]:
-    """(module imported, name taken from it or None, line) for every import in a module."""
+    """(module imported, name taken from it or None, line) for every import a module runs."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found += [(alias.name, None, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -110,5 +120,5 @@ def test_the_checker_sees_a_cycle_and_a_private_import(tmp_path):
     assert find_cycle(edges) == ["builder.a", "builder.b", "builder.a"]
     module = tmp_path / "builder" / "x.py"
     module.parent.mkdir()
-    module.write_text("from .y import _hidden\n")
+    module.write_text("from .y import _hidden\nif TYPE_CHECKING:\n    from .z import Only\n")
     assert imports("builder.x", module, {"builder.x": module, "builder.y": module}) == [("builder.y", "_hidden", 1)]

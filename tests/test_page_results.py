@@ -95,7 +95,7 @@ def test_does_sharing_help_compares_multi_and_single_task(service):
     assert not at.exception
     assert service.submitted[-1].kind == "sharing"
     table = at.dataframe[-1].value
-    assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "better"}
+    assert set(table.columns) >= {"head", "metric", "multi-task", "single-task", "verdict"}
     assert set(table["head"]) == {"price", "kind"}
 
 
@@ -107,7 +107,8 @@ def real_service():
 
 
 def test_the_real_engine_answers_does_sharing_help(real_service):
-    design = session.with_training(template("seed-multi-regression"), {"epochs": 1}, {})
+    design = session.with_training(template("seed-multi-regression"), {"epochs": 1, "compare_epochs": 1,
+                                                                        "compare_seeds": 2}, {})
     dataset = load_builtin("seed-multi-regression", rows=300)
     at = _page({"design": design, "dataset": dataset})
     next(b for b in at.button if b.key == "sharing_start").click().run()

@@ -7,7 +7,7 @@ import pytest
 from builder import parse_design, template
 from builder.report.metrics import (
     ClassificationResult, RegressionResult, as_class_indices, design_changes, evaluate, evaluate_head,
-    head_kind, metrics_table, regression_metrics, sharing_table,
+    head_kind, metrics_table, regression_metrics,
 )
 
 
@@ -95,15 +95,6 @@ def test_evaluate_takes_the_list_predict_returns_in_head_order():
     assert all(r.mae == 0 for r in results.values())
     rows = metrics_table(results)
     assert rows[0] == {"head": "output1", "metric": "MAE", "value": 0.0}
-
-
-def test_sharing_table_says_which_setup_did_better():
-    multi = {"a": regression_metrics("a", np.zeros(2), np.ones(2))}
-    single = {"a": regression_metrics("a", np.zeros(2), np.full(2, 2.0))}
-    rows = {row["metric"]: row for row in sharing_table(multi, single)}
-    assert rows["MAE"]["multi-task"] == 1.0 and rows["MAE"]["single-task"] == 2.0
-    assert rows["MAE"]["better"] == "multi-task"
-    assert sharing_table(multi, {})[0]["better"] == "?"
 
 
 def test_design_changes_names_each_change_in_words():

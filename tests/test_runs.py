@@ -89,13 +89,16 @@ def test_with_training_saves_settings_and_weights_and_checks_bounds():
 
 
 def test_sharing_rows_compare_multi_and_single_task():
+    from builder.report import comparison
+
     state = {}
-    runs.start_sharing(state, FakeService(per_poll=100), DESIGN, dataset=object())
+    started = runs.start_sharing(state, FakeService(per_poll=100), DESIGN, dataset=object())
+    assert started.epochs == DESIGN.training.compare_epochs      # the comparison's own epoch setting
     live = runs.sync(state, runs.SHARING)
-    rows = metrics.sharing_rows(live.design, live.result)
+    rows = comparison.rows_for(live.design, live.result)
     assert {r["head"] for r in rows} == set(HEADS)
     mae = next(r for r in rows if r["head"] == "output1" and r["metric"] == "MAE")
-    assert mae["multi-task"] == "0" and mae["better"] == "multi-task"
+    assert mae["multi-task"] == "0 ± 0" and mae["verdict"] == "no clear difference (one seed cannot tell)"
     assert runs.history(state) == []       # comparisons are not part of the run history
 
 

@@ -130,15 +130,18 @@ def test_stop_while_queued(service):
 def test_penguins_table_design_and_sharing_comparison(service):
     data = load_builtin("penguins")
     design = suggest_design(data, ["species", "body_mass_g"])
-    handle = service.submit(design, data, tiny(design, epochs=1), kind="sharing")
+    handle = service.submit(design, data, tiny(design, epochs=1, compare_seeds=2), kind="sharing")
     events = finish(handle)
     assert handle.status == "finished", handle.error
-    phases = {e.get("phase") for e in events if e["type"] == "epoch"}
-    assert phases == {"multi-task", "head 'species' alone", "head 'body_mass_g' alone"}
+    phases = [e.get("phase") for e in events if e["type"] == "epoch"]
+    names = ("multi-task", "head 'species' alone", "head 'body_mass_g' alone")
+    assert phases == [f"training {3 * (s - 1) + i + 1} of 6 (seed {s} of 2): {name}" for s in (1, 2)
+                      for i, name in enumerate(names)]
     sharing = handle.result.sharing
     n_test = len(handle.result.test_targets["species"])
-    assert sharing["single"]["species"].shape == (n_test, 3)
-    assert sharing["multi"]["body_mass_g"].shape == (n_test, 1)
+    assert sharing["seeds"] == [0, 1] and len(sharing["multi"]) == len(sharing["single"]) == 2
+    assert sharing["single"][1]["species"].shape == (n_test, 3)
+    assert sharing["multi"][0]["body_mass_g"].shape == (n_test, 1)
     assert list(handle.history) and all(len(v) == 1 for v in handle.history.values())
 
 
@@ -200,10 +203,10 @@ def test_workers_are_replaced_after_growing_or_dying(monkeypatch, tmp_path):
 
 
 def test_steps_per_execution_shrinks_for_costly_designs(monkeypatch):
-    from builder.train import engine
-    from builder.train.engine import choose_steps_per_execution
+    from builder.train import speed
+    from builder.train.speed import choose_steps_per_execution
 
-    monkeypatch.setattr(engine, "_has_gpu", lambda: False)   # the CPU figures; a GPU affords 32 for all
+    monkeypatch.setattr(speed, "has_gpu", lambda: False)   # the CPU figures; a GPU affords 32 for all
     cheap = choose_steps_per_execution(template("seed-multi-regression"), 32)
     costly = choose_steps_per_execution(template("seed-sequence-two-heads"), 32)
     assert cheap == 32 and 1 <= costly < cheap

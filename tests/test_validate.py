@@ -159,7 +159,7 @@ def test_head_settings_out_of_bounds(where, value, location, message):
 
 def test_training_settings_out_of_bounds():
     found = the_error(design(training={"learning_rate": 0.0}))
-    assert as_tuple(found) == ("training", "learning_rate must be more than 0.0. Received: learning_rate=0.0.")
+    assert as_tuple(found) == ("training", "learning_rate must be at least 1e-06. Received: learning_rate=0.0.")
 
 
 def test_input_shape_out_of_bounds():

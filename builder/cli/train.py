@@ -11,6 +11,7 @@ non-zero with one line (``DataError``/``DesignError``, printed by
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -33,6 +34,8 @@ def register(sub) -> None:
     t.add_argument("--out", help="save the trained model here (.keras)")
     t.add_argument("--history", help="save the per-epoch history here (CSV)")
     t.add_argument("--strategy", choices=("mirrored", "multiworker"), help="train under tf.distribute")
+    t.add_argument("--backend", choices=("auto", "tensorflow", "jax"),
+                   help="Keras backend (default: BUILDER_KERAS_BACKEND, else auto: the fastest for the design)")
     t.set_defaults(run=cmd_train)
 
 
@@ -48,8 +51,15 @@ def cmd_train(args) -> int:
     if args.strategy == "multiworker":
         read_tf_config()          # before TensorFlow reads it: a broken TF_CONFIG gets our message, not a traceback
     dataset = load_data_file(args.data, design)
+    choice = _choose_backend(design, args)
+    print(f"backend: {choice.describe()}", flush=True)
     # MultiWorkerMirroredStrategy must exist before TensorFlow runs anything else.
-    from ..train import engine
+    from ..train import backend as backends, engine
+
+    backends.configure_compilation_cache()
+    # One run per process: nothing imported so far is garbage, so the engine's collection before
+    # building the model need not scan TensorFlow's objects (fixed costs).
+    gc.freeze()
 
     strategy = engine.make_strategy(args.strategy)
     chief = is_chief() if args.strategy == "multiworker" else True
@@ -86,6 +96,13 @@ def _save(args, partial: str | None, last: dict) -> int:
                         f"({e.strerror}). Saved so far: {', '.join(saved) or 'nothing'}.") from None
     print(f"done: {last['epochs_run']} epochs in {last['elapsed']:.1f} s" + (f"; saved {', '.join(saved)}" if saved else ""))
     return 0
+
+
+def _choose_backend(design, args):
+    """The Keras backend for this process (set before Keras is imported), and why."""
+    from ..train import backend as backends
+
+    return backends.activate(backends.choose(design, args.strategy, args.backend))
 
 
 def _training(design, args):

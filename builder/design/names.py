@@ -64,3 +64,22 @@ def _clashes(name: str, taken: set[str]) -> bool:
 
 def layer_names(table_input: TableInput) -> dict[str, str]:
     return input_names([c.name for c in table_input.columns])
+
+
+def model_input_names(table_input: TableInput) -> dict[str, str]:
+    """Column name -> the saved model's input name: the column's own name wherever Keras allows it.
+
+    Keras forbids ``/`` in a name, and an input must not share a name with
+    another layer (``features``, a ``<stem>_norm``); such columns keep their
+    Keras-safe stem instead, and the Export page lists the mapping.
+    """
+    stems = layer_names(table_input)
+    taken = set(RESERVED) | {f"{stem}{s}" for stem in stems.values() for s in SUFFIXES}
+    chosen: dict[str, str] = {}
+    for column, stem in stems.items():
+        name = column if "/" not in column and column not in taken else stem
+        if name in taken:
+            return stems           # a column named like another's stem: the stems alone are unique
+        chosen[column] = name
+        taken.add(name)
+    return chosen

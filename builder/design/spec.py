@@ -116,6 +116,7 @@ class Head(Strict):
     target: str | None = Field(None, max_length=200)
     kind: Literal[HEAD_KINDS] | None = None
     classes: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=1000)
+    class_weight: Literal["none", "balanced"] = "none"   # multi-task: this head's sample weights only
 
 
 def head_kind(head: Head) -> str:
@@ -135,6 +136,12 @@ class Training(Strict):
     validation_split: float = Field(0.2, ge=0.0, le=0.5)
     early_stopping_patience: int = Field(0, ge=0, le=1000)   # 0: off
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    # Multi-task tools(builder/train/balancing.py, interference.py, report/comparison.py).
+    balancing: Literal["fixed", "uncertainty", "dwa"] = "fixed"
+    interference: Literal["auto", "on", "off"] = "auto"    # auto: on for designs with two heads or more
+    interference_every: int = Field(0, ge=0, le=100_000)   # steps between readings; 0: once per epoch
+    compare_seeds: int = Field(3, ge=1, le=10)
+    compare_epochs: int = Field(20, ge=1, le=10_000)
 
 
 def bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ..errors import DesignError, Problem, errors_only
 from .registry import REGISTRY, Shape, ShapeProblem, fmt_shape
-from .names import FEATURES, OOV_TOKEN, SUFFIXES, layer_names
+from .names import FEATURES, OOV_TOKEN, SUFFIXES, layer_names, model_input_names
 from .spec import (
     CLASSIFICATION_LOSSES, MAX_LAYERS, MAX_PARAMS, Design, Head, TableInput,
     head_location, is_python_name, layer_params, parse_design, trunk_location,
@@ -188,10 +188,11 @@ def _generated_name_clashes(design: Design) -> list[Problem]:
     if not isinstance(design.input, TableInput):
         return []
     generated = {FEATURES.lower(): "the layer that joins the input columns"}
-    for column, name in layer_names(design.input).items():
-        generated[name.lower()] = f"the input for column {column!r}"
+    for column, stem in layer_names(design.input).items():
         for suffix in SUFFIXES:
-            generated[f"{name}{suffix}".lower()] = f"the preprocessing layer of column {column!r}"
+            generated[f"{stem}{suffix}".lower()] = f"the preprocessing layer of column {column!r}"
+    for column, name in model_input_names(design.input).items():
+        generated[name.lower()] = f"the input for column {column!r}"
     named = [(head_location(h.name), h.name, "head name") for h in design.heads]
     named += [(where, layer.id, "id") for where, layer in design.all_layers()]
     return [Problem(where, f"{what} {name!r} is the name the model gives to {generated[name.lower()]}. "

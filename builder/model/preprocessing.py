@@ -5,9 +5,8 @@ raw column values: numbers (NaN for missing) and strings (anything outside the
 vocabulary, missing included, goes to the out-of-vocabulary slot).  The
 encoded width per column is the one ``builder.design.spec.TableColumn.width`` states:
 
-- numeric: ``Normalization`` (statistics set from the training split by
-  the training split), missing -> 0 (the mean), plus a 0/1
-  missing indicator: width 2;
+- numeric: ``Normalization`` (statistics set from the training split),
+  missing -> 0 (the mean), plus a 0/1 missing indicator: width 2;
 - categorical: ``StringLookup(output_mode="one_hot")`` over the column's
   vocabulary with one out-of-vocabulary slot: width ``len(vocabulary) + 1``.
 
@@ -27,29 +26,10 @@ from typing import Any
 
 # The names Keras gives a table input's layers are part of the design: validation reserves them.
 from ..design.names import (  # noqa: F401  (re-exported: the model's names)
-    FEATURES, OOV_TOKEN, RESERVED, SUFFIXES, input_names, keras_name, layer_names,
+    FEATURES, OOV_TOKEN, RESERVED, SUFFIXES, input_names, keras_name, layer_names, model_input_names,
 )
 from ..design.spec import TableColumn, TableInput
 from ..quoting import quoted
-
-
-def model_input_names(table_input: TableInput) -> dict[str, str]:
-    """Column name -> the saved model's input name: the column's own name wherever Keras allows it.
-
-    Keras forbids ``/`` in a name, and an input must not share a name with
-    another layer (``features``, a ``<stem>_norm``); such columns keep their
-    Keras-safe stem instead, and the Export page lists the mapping.
-    """
-    stems = layer_names(table_input)
-    taken = set(RESERVED) | {f"{stem}{s}" for stem in stems.values() for s in SUFFIXES}
-    chosen: dict[str, str] = {}
-    for column, stem in stems.items():
-        name = column if "/" not in column and column not in taken else stem
-        if name in taken:
-            return stems           # a column named like another's stem: the stems alone are unique
-        chosen[column] = name
-        taken.add(name)
-    return chosen
 
 
 def renamed_inputs(table_input: TableInput) -> dict[str, str]:

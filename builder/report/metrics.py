@@ -200,31 +200,6 @@ def metrics_table(results: dict[str, HeadResult]) -> list[dict]:
             for name, result in results.items() for metric, value in result.metrics().items()]
 
 
-def sharing_table(multi: dict[str, HeadResult], single: dict[str, HeadResult]) -> list[dict]:
-    """Multi-task next to single-task test metrics, per head, and which one did better.
-
-    "Better" means lower for errors and higher for R² and accuracy.
-    """
-    rows = []
-    for name, result in multi.items():
-        alone = single.get(name)
-        for metric, shared_value in result.metrics().items():
-            alone_value = alone.metrics().get(metric) if alone else None
-            rows.append({"head": name, "metric": metric, "multi-task": shared_value,
-                         "single-task": alone_value, "better": _better(metric, shared_value, alone_value)})
-    return rows
-
-
-def _better(metric: str, shared: float, alone: float | None) -> str:
-    if alone is None or shared == alone:
-        return "same" if alone is not None else "?"
-    higher_is_better = metric in ("R²", "accuracy")
-    shared_wins = shared > alone if higher_is_better else shared < alone
-    return "multi-task" if shared_wins else "single-task"
-
-
-# ----------------------------------------------------------- design changes
-
 def design_changes(old: Design, new: Design) -> list[str]:
     """What changed from one run's design to the next, one plain-English line per change.
 
@@ -313,16 +288,3 @@ def test_results(design: Design, result: RunResult | None) -> dict:
             or not any(len(v) for v in result.test_targets.values()):
         return {}
     return evaluate(design, result.test_targets, result.test_predictions, result.test_weights or None)
-
-
-def sharing_rows(design: Design, result: RunResult | None) -> list[dict]:
-    """Multi-task next to single-task test metrics for a finished comparison, formatted for a table."""
-    sharing = (result.sharing if result is not None else None) or {}
-    if not sharing.get("single"):
-        return []
-    weights = result.test_weights or None
-    multi = evaluate(design, result.test_targets, sharing["multi"], weights)
-    single = evaluate(design, result.test_targets, sharing["single"], weights)
-    return [{**row, "multi-task": format_metric(row["metric"], row["multi-task"]),
-             "single-task": format_metric(row["metric"], row["single-task"])}
-            for row in sharing_table(multi, single)]

@@ -16,8 +16,12 @@ comments are fixed text.
 
 from __future__ import annotations
 
+import inspect
+
 from ..data.scaling import learns_standardised
+from ..data.splits import split_indices
 from ..data.writer import NPZ_INPUT_KEY
+from . import multitask_script
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.codegen import compile_code, model_code
 from ..quoting import CELL_GUARD, file_stem, quoted
@@ -36,6 +40,7 @@ import argparse
 import csv
 import json
 
+import keras
 import numpy as np
 '''
 
@@ -72,9 +77,17 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         SPLIT_CODE,
         *([feature_code(design)] if uses_features(design) else []),   # issue 12: redefines the loader
         FIT_CODE,
-        MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none"),
+        *multitask_script.helper_code(design),       # class weights and loss balancing, when chosen
+        _main_code(design, table),
     ]
     return "\n\n".join(part.strip("\n") + "\n" for part in parts)
+
+
+def _main_code(design: Design, table: bool) -> str:
+    """``main``, with the data's preprocessing and the design's multi-task settings filled in."""
+    multitask = "\n".join(multitask_script.main_lines(design))
+    return (MAIN_CODE.replace("    PREPROCESS\n", "    set_normalization(model, x, train)\n" if table else "")
+            .replace("    MULTITASK\n", multitask + "\n" if multitask else ""))
 
 
 def _settings(design: Design, default_data: str) -> str:
@@ -249,21 +262,12 @@ def in_original_units(history, scales):
     return out
 '''
 
-SPLIT_CODE = '''
+# The app's own split function, copied into the script verbatim: one rule, so the same seed gives the same rows.
+SPLIT_CODE = inspect.getsource(split_indices) + '''
+
 def split_rows(n, strata=None):
-    """(train, validation, test) row indices: within each class the same shares go to each split."""
-    rng = np.random.default_rng(SEED)
-    groups = [np.arange(n)] if strata is None else [np.flatnonzero(strata == s) for s in np.unique(strata)]
-    parts = [[], [], []]
-    for group in groups:
-        group = rng.permutation(group)
-        n_val, n_test = int(round(len(group) * VALIDATION_SPLIT)), int(round(len(group) * TEST_SPLIT))
-        if n_val + n_test >= len(group):  # a tiny group trains first
-            n_val = n_test = 0
-        parts[1].append(group[:n_val])
-        parts[2].append(group[n_val:n_val + n_test])
-        parts[0].append(group[n_val + n_test:])
-    return tuple(rng.permutation(np.concatenate(p)) if p else np.arange(0) for p in parts)
+    """(train, validation, test) row indices, exactly as the designer split them."""
+    return split_indices(n, SEED, VALIDATION_SPLIT, TEST_SPLIT, strata)
 
 
 def strata(y, weights):
@@ -352,7 +356,6 @@ def main(argv=None):
     parser.add_argument("--history", default="history.csv", help="where to write the loss and metrics per epoch")
     parser.add_argument("--metrics", default="test_metrics.json", help="where to write the test metrics")
     args = parser.parse_args(argv)
-    import keras
 
     x, raw = load_data(args.data)
     encoded = [encode_target(raw[h["name"]], h) for h in HEADS]
@@ -370,6 +373,7 @@ def main(argv=None):
     model = build_model()
     PREPROCESS
     callbacks = []
+    MULTITASK
     if EARLY_STOPPING_PATIENCE:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss" if len(validation) else "loss",
                                                        patience=EARLY_STOPPING_PATIENCE, restore_best_weights=True))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..design.spec import Design
+from ..train.backend import event_text
 from ..train.events import DONE_TYPES
 
 if TYPE_CHECKING:     # the service module loads numpy and multiprocessing; only its types are needed here
@@ -41,6 +42,10 @@ class LiveRun:
     result: RunResult | None = None   # test predictions, model path, history
     phase: str = ""                   # "does sharing help?" runs: which of the trainings is under way
     recorded: int | None = None       # its number in the session's run history, once appended
+    multitask: list = field(default_factory=list)   # "balancing" and "interference" events, in order
+    phase_index: int = 0              # a comparison: which of its trainings is under way, of how many
+    phases: int = 1
+    backend: str = ""                 # "JAX (dense and recurrent layers train fastest on JAX)", once started
 
     @property
     def active(self) -> bool:
@@ -57,6 +62,8 @@ class LiveRun:
     def add(self, event: Mapping) -> None:
         kind = event.get("type", "")
         self._where(event)
+        if isinstance(event.get("backend"), str):
+            self.backend = event_text(event)
         if kind == "queued":
             self.state, self.position = "queued", event.get("place", self.position)
         elif kind == "started":
@@ -71,6 +78,8 @@ class LiveRun:
             self._points(event, x=float(self.epoch), validation=True, values=values)
             for key, value in values.items():
                 self.history.setdefault(key, []).append(value)
+        elif kind in ("balancing", "interference"):
+            self.multitask.append(dict(event))
         elif kind in DONE_TYPES:
             self.state = kind
             self.message = str(event.get("message") or "")
@@ -83,6 +92,7 @@ class LiveRun:
             if event["phase"] != self.phase:
                 self.series, self.history = {}, {}     # each training of a comparison gets fresh curves
             self.phase = event["phase"]
+            self.phase_index, self.phases = int(event.get("phase_index", 0)), max(1, int(event.get("phases", 1)))
         for name in ("step", "steps"):
             if isinstance(event.get(name), (int, float)):
                 setattr(self, name, int(event[name]))
@@ -116,7 +126,8 @@ class LiveRun:
             return 1.0
         if not self.epochs:
             return 0.0
-        return max(0.0, min(1.0, self._fractional_epoch() / self.epochs))
+        within = self._fractional_epoch() / self.epochs     # a comparison: all of its trainings, not one
+        return max(0.0, min(1.0, (self.phase_index + min(within, 1.0)) / self.phases))
 
     def progress_text(self) -> str:
         """``epoch 2/10 · step 5/9 · 12 s left``, or what the run is waiting for or how it ended."""

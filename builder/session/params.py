@@ -115,6 +115,9 @@ HEAD_PARAMS = (
     Param("loss_weight", "float", 1.0, *bounds(Head, "loss_weight"),
           help="this head's importance in the total loss (1.0: equal; regression targets are standardised)"),
     Param("metrics", "multichoice", [], choices=METRICS, help="extra numbers reported while training"),
+    Param("class_weight", "choice", "none", choices=("none", "balanced"),
+          help="classification heads: 'balanced' weighs each class by how rare it is in the training split, "
+               "as this head's sample weights only"),
 )
 
 

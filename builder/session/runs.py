@@ -240,10 +240,24 @@ def start_run(state: MutableMapping, service: TrainingService, design: Design, d
 
 def start_sharing(state: MutableMapping, service: TrainingService, design: Design,
                   dataset: Dataset | None) -> LiveRun:
-    """Submit a "does sharing help?" comparison: the design, then each head alone, same budget."""
+    """Submit a "does sharing help?" comparison: the design and each head alone, with k seeds each.
+
+    It has its own epoch setting (``training.compare_epochs``), not the design's.
+    """
     _check_dataset(dataset)
-    handle = service.submit(design, dataset, kind="sharing")
-    return begin(state, SHARING, handle, design, design.training.epochs)
+    training = design.training.model_copy(update={"epochs": design.training.compare_epochs})
+    handle = service.submit(design, dataset, training=training, kind="sharing")
+    return begin(state, SHARING, handle, design, training.epochs)
+
+
+def planned_backend(design: Design, service: TrainingService | None = None) -> str:
+    """The backend a Train press would use for ``design``, and why; warms a worker for it when given the service."""
+    from ..train import backend as backends
+
+    choice = backends.choose(design)
+    if service is not None and hasattr(service, "prewarm"):
+        service.prewarm(choice.name)
+    return choice.describe()
 
 
 def _check_dataset(dataset: Dataset | None) -> None:

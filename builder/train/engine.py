@@ -29,18 +29,15 @@ from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
 from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
 from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
-from ..design.validate import analyse
-from . import keras_fixes
+from . import keras_fixes, multitask
+from .batching import evaluation_batch_size
+from .speed import choose_steps_per_execution, flops_per_sample  # noqa: F401  (re-exported)
 from .events import event, flat_logs, head_logs, non_finite_heads
 
 Emit = Callable[[dict], None]
 ShouldStop = Callable[[], bool]
 
 PROGRESS_EVERY_S = 0.5          # two updates a second: the page promises at least one
-MAX_STEPS_PER_EXECUTION = 32
-TARGET_EXECUTION_S = 0.25       # one graph call should take about this long at most
-ASSUMED_FLOPS_PER_S = 20e9      # a cautious figure for one CPU worker
-ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, not arithmetic
 
 
 # ------------------------------------------------------------ data for fit
@@ -102,40 +99,6 @@ def by_head(design: Design, predictions) -> dict[str, np.ndarray]:
     if not isinstance(predictions, (list, tuple)):
         predictions = [predictions]
     return {h.name: np.asarray(p) for h, p in zip(design.heads, predictions)}
-
-
-# ---------------------------------------------------------------- speed
-
-def flops_per_sample(design: Design) -> float:
-    """Multiply-adds of one forward pass, from parameter counts times how often each weight is reused.
-
-    A Conv2D weight is used once per input position and an LSTM weight once per
-    time step, so each layer's parameters are multiplied by its input's
-    positions (every axis but the last).
-    """
-    report = analyse(design)
-    shapes = {n.id: n.shape for n in report.nodes}
-    total = 0.0
-    for node in report.nodes:
-        parent = shapes.get(node.parent) if node.parent else None
-        positions = math.prod(parent[:-1]) if parent and len(parent) > 1 else 1
-        total += node.params * positions
-    return 2.0 * total
-
-
-def choose_steps_per_execution(design: Design, batch_size: int) -> int:
-    """As many batches per graph call as fit in TARGET_EXECUTION_S, between 1 and 32."""
-    speed = ASSUMED_GPU_FLOPS_PER_S if _has_gpu() else ASSUMED_FLOPS_PER_S
-    step_s = 3.0 * flops_per_sample(design) * batch_size / speed   # forward + backward
-    if step_s <= 0:
-        return MAX_STEPS_PER_EXECUTION
-    return int(max(1, min(MAX_STEPS_PER_EXECUTION, TARGET_EXECUTION_S // step_s)))
-
-
-def _has_gpu() -> bool:
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))
 
 
 # ------------------------------------------------------------- callback
@@ -316,9 +279,12 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
 
     With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
     """
-    keras.backend.clear_session()      # a reused worker must not keep the last run's graphs alive
+    # A reused worker must not keep the last run's graphs alive; one collection, not Keras' and a second one
+    # (each scans every object the process holds: seconds on a busy 2-core machine; see worker.freeze_warm_state).
+    keras.backend.clear_session(free_memory=False)
     gc.collect()
     keras.utils.set_random_seed(training.seed)
+    prepared = multitask.with_class_weights(design, prepared)     # per-head class weights
     if strategy is not None:
         # Collective ops inside Keras' multi-step while loop fail to run ("You must feed a value
         # for placeholder tensor ... while/cond/Placeholder"); distributed runs go one step per call.
@@ -334,8 +300,9 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
     validation = None
+    val_batch = evaluation_batch_size(design, _rows(prepared.val), training.batch_size)   # fewer, larger batches: fewer traces
     if _rows(prepared.val):
-        val_args = fit_arguments(design, prepared.val, training.batch_size, False, training.seed, distributed, scaling)
+        val_args = fit_arguments(design, prepared.val, val_batch, False, training.seed, distributed, scaling)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
     steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
@@ -346,6 +313,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
 
         # Before the live callback: an epoch is reported only once its checkpoint (if due) is on disk.
         callbacks.insert(0, Checkpoint(checkpoint))
+    if strategy is None:     # loss balancing and the interference meter (single-device runs)
+        callbacks += multitask.callbacks(model, design, training, prepared, steps, emit, run_id, extra)
     if training.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if validation else "loss", patience=training.early_stopping_patience,
@@ -353,7 +322,10 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     if distributed:
         keras_fixes.build_before_distributing(model, strategy, train_args["x"])
     if not should_stop():
-        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks)
+        # A tf.data pipeline is batched already; numpy validation data takes the larger batch here.
+        val_batching = {"validation_batch_size": val_batch} if isinstance(validation, tuple) else {}
+        model.fit(**train_args, validation_data=validation, epochs=training.epochs, verbose=0, callbacks=callbacks,
+                  **val_batching)
     else:
         live.outcome.stopped = True
     with strategy.scope() if strategy is not None else nullcontext():
@@ -368,7 +340,7 @@ def _rows(split: Split | None) -> int:
 def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, np.ndarray]:
     if not _rows(prepared.test):
         return {h.name: np.zeros((0, h.output.units), "float32") for h in design.heads}
-    args = fit_arguments(design, prepared.test, max(batch_size, 256), False, 0)
+    args = fit_arguments(design, prepared.test, evaluation_batch_size(design, _rows(prepared.test), batch_size), False, 0)
     args.pop("sample_weight", None), args.pop("shuffle", None)
     if args.pop("y", None) is None:    # a tf.data pipeline of (x, y, weights): predict reads only x
         args["x"] = args["x"].map(lambda *parts: parts[0])
@@ -377,20 +349,22 @@ def predict_test(model, design: Design, prepared, batch_size: int) -> dict[str, 
 
 def train(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
           run_id: str = "run", model_path: str | None = None, steps_per_execution: int | str = "auto",
-          strategy=None) -> dict:
+          strategy=None, extra: dict | None = None) -> dict:
     """One whole run.  Emits progress/epoch events and returns the payload of the last event.
 
     The returned dict is the "finished", "stopped" or "error" event: history,
-    test predictions and targets, and the saved model's path.
+    test predictions and targets, and the saved model's path.  ``extra`` (such as
+    which backend trains and why) goes into the "started" and the last event.
     """
     training = training or design.training
+    extra = extra or {}
     prepared = prepare_data(design, data, training)
     emit(event("started", run_id, epochs=training.epochs, rows=_rows(prepared.train),
-               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test)))
+               val_rows=_rows(prepared.val), test_rows=_rows(prepared.test), **extra))
     model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id, steps_per_execution, strategy,
                                checkpoint=model_path if strategy is None else None)
     common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs,
-                  elapsed=round(outcome.elapsed, 3))
+                  elapsed=round(outcome.elapsed, 3), **extra)
     if outcome.diverged:
         return event("error", run_id, message=outcome.diverged, diverged=True, **common)
     if model_path:
@@ -411,43 +385,6 @@ def _test_split(prepared) -> dict:
 def single_head_design(design: Design, head_name: str) -> Design:
     """The same input and trunk with only one head: the "trained alone" baseline."""
     return design.model_copy(update={"heads": [design.head(head_name)]})
-
-
-def compare_sharing(design: Design, data: Dataset | Prepared, training: Training | None, emit: Emit, should_stop: ShouldStop,
-                    run_id: str = "sharing", model_path: str | None = None) -> dict:
-    """Train the design, then each head alone with the same trunk and budget; return test predictions of all.
-
-    The last event's ``sharing`` is ``{"multi": {head: predictions}, "single": {head: predictions}}``;
-    ``test_targets`` holds what each head should have predicted.
-    """
-    training = training or design.training
-    prepared = prepare_data(design, data, training)
-    phases = ["multi-task"] + [f"head {h.name!r} alone" for h in design.heads]
-    emit(event("started", run_id, epochs=training.epochs, phases=phases, rows=_rows(prepared.train)))
-    model, outcome = fit_model(design, prepared, training, emit, should_stop, run_id,
-                               extra={"phase": phases[0], "phase_index": 0, "phases": len(phases)})
-    common = dict(history=outcome.history, epochs_run=outcome.epochs_run, epochs=training.epochs)
-    if outcome.diverged:
-        return event("error", run_id, message=outcome.diverged, diverged=True, **common)
-    if model_path:
-        model.save(model_path)
-    multi = predict_test(model, design, prepared, training.batch_size)
-    single: dict[str, np.ndarray] = {}
-    single_history: dict[str, dict] = {}
-    for i, head in enumerate(design.heads, start=1):
-        if outcome.stopped:
-            break
-        alone = single_head_design(design, head.name)
-        model, outcome = fit_model(alone, prepared_for(alone, prepared), training, emit, should_stop, run_id,
-                                   extra={"phase": phases[i], "phase_index": i, "phases": len(phases)})
-        if outcome.diverged:
-            return event("error", run_id, message=f"trained alone, {outcome.diverged}", diverged=True, **common)
-        single[head.name] = predict_test(model, alone, prepared, training.batch_size)[head.name]
-        single_history[head.name] = outcome.history
-    del model
-    kind = "stopped" if outcome.stopped else "finished"
-    return event(kind, run_id, model_path=model_path, test_predictions=multi, **_test_split(prepared),
-                 sharing={"multi": multi, "single": single, "single_history": single_history}, **common)
 
 
 def prepared_for(design: Design, prepared: Prepared) -> Prepared:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import json
 import multiprocessing as mp
 import os
 import queue
@@ -22,206 +21,25 @@ import tempfile
 import threading
 import time
 import types
-import weakref
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
 from ..model.build import as_design
 from ..design.spec import Design, Training
 from ..design.validate import Report
-from .events import DONE_TYPES, event, ordinal
+from . import backend as backends
+from .events import DONE_TYPES, event
+from .handle import RunHandle, RunResult, log_end  # noqa: F401  (RunResult re-exported)
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main
 
-MAX_PENDING_EVENTS = 2000     # events kept for a page that stopped polling (the user left the page)
-MAX_POINTS = 4000             # within-epoch curve points kept per run; older ones are thinned
-# Set to a file path to append one JSON line per ended run (run id, status, wall-clock time): lets an
-# operator, or the load test, compare when a run ended on the server with when a page showed it.
-RUN_LOG_ENV = "BUILDER_RUN_LOG"
 # A worker that has not ended its run this long after Stop is killed; the run keeps its last checkpoint.
 STOP_GRACE_S = float(os.environ.get("BUILDER_STOP_GRACE_S", 10))
 DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code}). "
                        "The model or the data may be too large for memory: try a smaller batch size or model.")
-
-
-@dataclass
-class RunResult:
-    """What a finished (or stopped) run gives back to the page process.
-
-    Attributes:
-        model_path: the trained model as a ``.keras`` file, preprocessing included;
-            load it with ``load_model()`` (``safe_mode=True``) only when needed.
-        history: Keras-style ``{"loss": [...], "<head>_loss": [...], "val_<head>_mae": [...]}``,
-            one value per finished epoch, always head-prefixed.
-        test_predictions / test_targets / test_weights: per head, on the held-out test split
-            (a weight of 0 marks a row whose target was missing).
-        sharing: for a "does sharing help?" run, ``{"multi": {head: predictions},
-            "single": {head: predictions}, "single_history": {head: history}}``; else None.
-    """
-
-    run_id: str
-    design: Design
-    status: str
-    model_path: str | None
-    history: dict[str, list[float]]
-    test_predictions: dict[str, np.ndarray]
-    test_targets: dict[str, np.ndarray]
-    test_weights: dict[str, np.ndarray] = field(default_factory=dict)
-    epochs_run: int = 0
-    elapsed: float = 0.0
-    sharing: dict | None = None
-
-    def load_model(self):
-        """The trained Keras model (imports Keras in this process)."""
-        import keras
-
-        return keras.saving.load_model(self.model_path, safe_mode=True)
-
-
-class RunHandle:
-    """One run as the page sees it: poll for events, read status and history, stop it.
-
-    Event dicts (``poll()`` returns the new ones, oldest first):
-      - ``queued``: ``place`` (1 = next to start)
-      - ``started``: ``epochs``, ``rows``
-      - ``progress``: ``epoch`` (1-based), ``epochs``, ``step``, ``steps``, ``elapsed``, ``eta``
-        (seconds or None), ``loss`` (weighted total), ``heads`` ({head: {"loss", metric...}}),
-        ``logs`` (flat Keras names); at least once a second while training
-      - ``epoch``: the same plus ``val_loss`` and ``val_<metric>`` inside each head
-      - ``finished`` / ``stopped``: the run's result is on ``handle.result``
-      - ``error``: ``message`` (one line for the user; names the head for a NaN loss)
-    """
-
-    def __init__(self, run_id: str, design: Design, training: Training, kind: str, service: "TrainingService"):
-        self.run_id, self.design, self.training, self.kind = run_id, design, training, kind
-        self._service = service
-        self._lock = threading.Lock()
-        self._pending: deque[dict] = deque(maxlen=MAX_PENDING_EVENTS)
-        self._done = threading.Event()
-        self.status = "queued"          # queued | starting | running | finished | stopped | error
-        self.queue_place: int | None = None
-        self.history: dict[str, list[float]] = {}
-        self.points: list[dict] = []    # {"epoch": fractional epoch, "loss": ..., "<head>_loss": ...}
-        self.progress: dict | None = None   # the latest progress or epoch event
-        self.phase: str | None = None   # for a sharing run: "multi-task", "head 'x' alone"
-        self.result: RunResult | None = None
-        self.error: str | None = None
-        self.stop_requested = False     # Stop pressed; the run is saving what it has
-
-    # -- for the page
-    def poll(self) -> list[dict]:
-        """The events that arrived since the last call, oldest first."""
-        with self._lock:
-            events = list(self._pending)
-            self._pending.clear()
-        return events
-
-    def stop(self) -> None:
-        """Stop the run: it ends within about a second and keeps its weights and history so far."""
-        self.stop_requested = True
-        self._service._stop(self)
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run ends (for scripts and tests); True if it did."""
-        return self._done.wait(timeout)
-
-    def status_text(self) -> str:
-        """One line for the sidebar: "queued, 2nd in line", "training: epoch 3/10", "finished: 10 epochs"."""
-        p = self.progress or {}
-        if self.status == "queued":
-            return f"queued, {ordinal(self.queue_place)} in line" if self.queue_place else "queued"
-        if self.status == "starting":
-            return "starting"
-        if self.status == "running" and self.stop_requested:
-            return "stopping"
-        if self.status == "running":
-            where = f"epoch {p['epoch']}/{p['epochs']}" if p else "starting"
-            return f"{'comparing' if self.kind == 'sharing' else 'training'}: " + (
-                f"{self.phase}, {where}" if self.phase else where)
-        if self.status in ("finished", "stopped"):
-            n = self.result.epochs_run if self.result else 0
-            epochs = f"{n} epoch{'s' if n != 1 else ''}"
-            return f"finished: {epochs}" if self.status == "finished" else f"stopped after {epochs}"
-        return f"error: {self.error}"
-
-    # -- for the service's router thread
-    def _deliver(self, ev: dict) -> None:
-        with self._lock:
-            kind = ev["type"]
-            if kind == "queued":
-                self.queue_place = ev.get("place")
-            elif kind == "started":
-                self.status, self.queue_place = "running", None
-            elif kind in ("progress", "epoch"):
-                self.status = "running"
-                self.phase = ev.get("phase")
-                if ev.get("phase_index", 0) == 0:     # the multi-task run's curves, not the baselines'
-                    self._record(ev)
-            elif kind in DONE_TYPES:
-                self._finish(ev)
-            self._pending.append(_light(ev))
-        if kind in DONE_TYPES:
-            self._done.set()
-            _log_end(self)
-
-    def _record(self, ev: dict) -> None:
-        self.progress = _light(ev)
-        x = ev["epoch"] - 1 + ev["step"] / max(ev["steps"], 1)
-        self.points.append({"epoch": round(x, 4), **{k: v for k, v in ev["logs"].items() if not k.startswith("val_")}})
-        if len(self.points) > MAX_POINTS:
-            del self.points[::2]
-        if ev["type"] == "epoch":
-            for key, value in ev["logs"].items():
-                self.history.setdefault(key, []).append(value)
-
-    def _finish(self, ev: dict) -> None:
-        self.status = ev["type"]
-        if ev.get("history"):
-            self.history = ev["history"]
-        if ev["type"] == "error":
-            self.error = ev.get("message", "training failed")
-        if "test_predictions" in ev:
-            self.result = RunResult(
-                run_id=self.run_id, design=self.design, status=ev["type"], model_path=ev.get("model_path"),
-                history=self.history, test_predictions=ev["test_predictions"], test_targets=ev["test_targets"],
-                test_weights=ev.get("test_weights") or {}, epochs_run=ev.get("epochs_run", 0),
-                elapsed=ev.get("elapsed", 0.0), sharing=ev.get("sharing"))
-            if self.result.model_path:
-                # The saved model lives as long as the result: a session that drops old runs frees the disk.
-                weakref.finalize(self.result, _remove_file, self.result.model_path)
-
-
-def _log_end(handle: RunHandle) -> None:
-    path = os.environ.get(RUN_LOG_ENV)
-    if not path:
-        return
-    line = json.dumps({"run_id": handle.run_id, "status": handle.status, "time": time.time()})
-    try:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
-    except OSError:
-        pass
-
-
-def _remove_file(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-
-
-def _light(ev: dict) -> dict:
-    """The event without its bulky arrays (those live on handle.result)."""
-    return {k: v for k, v in ev.items()
-            if k not in ("test_predictions", "test_targets", "test_weights", "sharing", "worker_retiring")}
 
 
 @contextmanager
@@ -253,6 +71,7 @@ class _Worker:
     job: Job | None = None
     answered: bool = False            # the worker has sent an event of its current run: it took the job
     stop_since: float | None = None   # when Stop was passed on, for the grace period
+    backend: str = "tensorflow"       # the Keras backend, fixed for the process's life
 
 
 class TrainingService:
@@ -269,10 +88,12 @@ class TrainingService:
         >>> handle.poll()                               # from st.fragment(run_every=0.5)
     """
 
-    def __init__(self, max_concurrent: int | None = None, warm_workers: int = 1, workdir: str | None = None):
+    def __init__(self, max_concurrent: int | None = None, warm_workers: int = 1, workdir: str | None = None,
+                 backend: str | None = None):
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
         self.warm_workers = max(0, min(warm_workers, self.max_concurrent))
         self._own_workdir = workdir is None
+        self.backend = backend   # None: BUILDER_KERAS_BACKEND, else one per design
         self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
         self._ctx = mp.get_context("spawn")
         self._events = self._ctx.Queue()
@@ -292,8 +113,19 @@ class TrainingService:
         """Start the warm workers in the background (returns at once); call at server start."""
         with self._lock:
             while len(self._workers) < self.warm_workers:
-                self._spawn()
+                self._spawn(backends.warm_default(self.backend))
         return self
+
+    def choose_backend(self, design: Design | dict | str) -> "backends.Choice":
+        """the Keras backend this service would train ``design`` on, and why."""
+        return backends.choose(as_design(design), force=self.backend)
+
+    def prewarm(self, backend: str) -> None:
+        """start a worker for ``backend`` now if none exists and one more fits under the cap."""
+        with self._lock:
+            if not self._closed and not any(w.backend == backend for w in self._workers) \
+                    and len(self._workers) < self.max_concurrent:
+                self._spawn(backend)
 
     def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
                kind: str = "train", steps_per_execution: int | str = "auto", report: Report | None = None) -> RunHandle:
@@ -312,8 +144,10 @@ class TrainingService:
         check_memory(design, training, data_nbytes(data), report=report)
         run_id = f"run{next(self._ids)}"
         handle = RunHandle(run_id, design, training, kind, self)
+        handle.backend = self.choose_backend(design)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
-                  os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution)
+                  os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution,
+                  backend=handle.backend.name, backend_reason=handle.backend.reason)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
@@ -359,14 +193,14 @@ class TrainingService:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     # ---------------------------------------------------------- workers
-    def _spawn(self) -> _Worker:
+    def _spawn(self, backend: str = "tensorflow") -> _Worker:
         jobs, stop = self._ctx.Queue(), self._ctx.Event()
         wid = next(self._worker_ids)
-        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop),
+        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop, backend),
                                     name=f"builder-train-{wid}", daemon=True)
         with _main_module_hidden():
             process.start()
-        worker = _Worker(wid, process, jobs, stop)
+        worker = _Worker(wid, process, jobs, stop, backend=backend)
         self._workers.append(worker)
         return worker
 
@@ -375,10 +209,13 @@ class TrainingService:
         for w in [w for w in self._workers if w.run is None and not w.process.is_alive()]:
             self._workers.remove(w)         # died while idle: never hand it a run
         while self._waiting:
-            worker = next((w for w in self._workers if w.run is None and w.ready), None) \
-                or next((w for w in self._workers if w.run is None), None)
+            wanted = self._waiting[0][1].backend   # a worker of the run's backend
+            free = [w for w in self._workers if w.run is None and w.backend == wanted]
+            worker = next((w for w in free if w.ready), None) or next(iter(free), None)
+            if worker is None and len(self._workers) >= self.max_concurrent:
+                self._retire_one_idle()             # an idle worker of the other backend makes room
             if worker is None and len(self._workers) < self.max_concurrent:
-                worker = self._spawn()
+                worker = self._spawn(wanted)
             if worker is None:
                 return
             handle, job = self._waiting.popleft()
@@ -387,6 +224,12 @@ class TrainingService:
             handle.status = "running" if worker.ready else "starting"
             handle.queue_place = None
             worker.jobs.put(job)
+
+    def _retire_one_idle(self) -> None:
+        idle = next((w for w in self._workers if w.run is None), None)
+        if idle is not None:
+            idle.jobs.put(None)
+            self._workers.remove(idle)
 
     def _announce_places(self) -> None:
         for place, (handle, _) in enumerate(self._waiting, start=1):
@@ -456,13 +299,17 @@ class TrainingService:
         for w in self._workers:
             if w.run is handle:
                 w.run, w.job, w.stop_since = None, None, None
+                # The worker that just ran is the one kept warm: its backend is the one in use.
+                self._workers.remove(w)
+                self._workers.insert(0, w)
+                break
         self._retire_extra_idle()
         self._refill()
 
     def _refill(self) -> None:
         """After a worker left or a run ended: keep the warm workers, hand out waiting runs, renumber the queue."""
         while len(self._workers) < self.warm_workers and not self._closed:
-            self._spawn()
+            self._spawn(backends.warm_default(self.backend))
         self._schedule()
         self._announce_places()
 

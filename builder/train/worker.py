@@ -37,14 +37,20 @@ class Job:
     model_path: str | None
     steps_per_execution: int | str = "auto"
     retried: bool = False     # handed again once, after its worker died before taking it
+    backend: str = "tensorflow"   # the Keras backend of the worker that takes it
+    backend_reason: str = ""
 
 
-def worker_main(worker_id: int, jobs, events, stop) -> None:
-    """Process entry point: warm up, then run jobs from ``jobs`` until it yields None."""
+def worker_main(worker_id: int, jobs, events, stop, backend: str = "tensorflow") -> None:
+    """Process entry point: warm up, then run jobs from ``jobs`` until it yields None.
+
+    ``backend`` is this process's Keras backend for good: Keras reads it once, at import.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # keep TensorFlow's start-up chatter out of the server log
+    os.environ["KERAS_BACKEND"] = backend                # before anything imports Keras
     warm_up()
     baseline = rss_mb()
-    events.put({"type": READY, "worker": worker_id, "pid": os.getpid()})
+    events.put({"type": READY, "worker": worker_id, "pid": os.getpid(), "backend": backend})
     while True:
         job = jobs.get()
         if job is None:
@@ -67,10 +73,15 @@ def warm_up() -> None:
     """Import Keras and run one tiny fit, so graph tracing machinery and kernels are loaded."""
     import numpy as np
     import keras
-    import tensorflow as tf
 
-    # Each run builds new tf.functions, which TensorFlow reports as "retracing"; expected here.
-    tf.get_logger().setLevel("ERROR")
+    from . import backend
+
+    backend.configure_compilation_cache()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        # Each run builds new tf.functions, which TensorFlow reports as "retracing"; expected here.
+        tf.get_logger().setLevel("ERROR")
 
     from .. import data as _data  # noqa: F401  (pandas and the data code, imported once here)
     from . import engine  # noqa: F401
@@ -85,20 +96,48 @@ def warm_up() -> None:
     except Exception:   # warming is only a speed-up: a worker that cannot warm up must still take jobs
         pass
     keras.backend.clear_session()
+    freeze_warm_state()
+
+
+def freeze_warm_state() -> None:
+    """Move everything imported and warmed so far out of the garbage collector's sight (``gc.freeze``).
+
+    TensorFlow, JAX and Keras hold hundreds of thousands of long-lived objects; each run's
+    ``gc.collect()`` (which frees the last run's model) would scan them all again.  Frozen, they
+    are skipped, and only what runs create is scanned: the collection drops from seconds to a fraction.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def warm_up_default_design() -> None:
     """Train the default penguins design for one epoch, unseen: the first real run finds every code path
     it takes (table preprocessing layers, string inputs through tf.data, each loss and metric) loaded."""
+    import keras
+
     from ..data import load_builtin, prepare, suggest_design
+    from ..design.templates import template
     from . import engine
 
-    data = load_builtin("penguins")
-    design = suggest_design(data, data.targets)
+    if keras.backend.backend() == "jax":    # JAX workers take numeric designs only
+        data = load_builtin("seed-multi-regression", rows=200)
+        design = template("seed-multi-regression")
+    else:
+        data = load_builtin("penguins")
+        design = suggest_design(data, data.targets)
     training = design.training.model_copy(update={"epochs": 1})
     prepared = prepare(design, data, seed=0, val=design.training.validation_split)
     model, _ = engine.fit_model(design, prepared, training, lambda ev: None, lambda: False)
     engine.predict_test(model, design, prepared, training.batch_size)
+
+
+def backend_note(job: Job) -> dict:
+    """which Keras backend trained the run and why, for the started and last events."""
+    import keras
+
+    return {"backend": keras.backend.backend(), "backend_reason": job.backend_reason}
 
 
 def run_job(job: Job, emit, should_stop) -> dict:
@@ -110,10 +149,12 @@ def run_job(job: Job, emit, should_stop) -> dict:
     try:
         design = Design.model_validate_json(job.design_json)
         training = Training.model_validate_json(job.training_json)
-        if job.kind == "sharing":
-            return engine.compare_sharing(design, job.data, training, emit, should_stop, job.run_id, job.model_path)
+        if job.kind == "sharing":     # every model with k seeds (builder.train.sharing)
+            from . import sharing
+
+            return sharing.compare(design, job.data, training, emit, should_stop, job.run_id, job.model_path)
         return engine.train(design, job.data, training, emit, should_stop, job.run_id, job.model_path,
-                            job.steps_per_execution)
+                            job.steps_per_execution, extra=backend_note(job))
     except DesignError as e:
         return event("error", job.run_id, message="; ".join(str(p) for p in e.problems))
     except DataError as e:

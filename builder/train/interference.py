@@ -1,0 +1,198 @@
+"""The task-interference meter: do the heads pull the shared trunk the same way?
+
+Every epoch (or every ``interference_every`` steps), on one fixed probe batch of the training
+split, each head's loss gradient with respect to the shared trunk's weights is taken separately.
+The meter reports the cosine similarity of each pair of those gradients (+1: the heads agree,
+0: they ignore each other, below 0: they pull in opposite directions) and each head's share of the
+trunk's gradient norm (after its loss weight).  ``reading`` turns the latest values into one sentence;
+``branch_advice`` proposes a design edit the user may apply (never applied here).
+
+The callback imports TensorFlow inside functions; ``reading`` and ``branch_advice`` are pure Python.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+PROBE_ROWS = 256
+CONFLICT_BELOW = -0.1       # a pair whose cosine stays below this pulls in opposite directions
+AGREE_ABOVE = 0.5
+
+
+def enabled(design, training=None) -> bool:
+    """On for two heads or more unless switched off; ``on`` still needs two heads to compare."""
+    training = training or design.training
+    return len(design.heads) > 1 and training.interference != "off"
+
+
+def pair_key(a: str, b: str) -> str:
+    return f"{a}|{b}"
+
+
+def pairs(heads: list[str]) -> list[tuple[str, str]]:
+    return [(a, b) for i, a in enumerate(heads) for b in heads[i + 1:]]
+
+
+# --------------------------------------------------------------- reading
+
+def reading(cosine: dict[str, float], share: dict[str, float]) -> str:
+    """One sentence for the user about the latest meter values.
+
+    Example:
+        >>> reading({"price|category": -0.4}, {"price": 0.6, "category": 0.4})
+        "'price' and 'category' pull the shared layers in opposite directions (cosine -0.40): try branching 'category' earlier."
+    """
+    if not cosine:
+        return "The meter needs two heads or more to compare."
+    key, worst = min(cosine.items(), key=lambda kv: kv[1])
+    a, b = key.split("|", 1)
+    if worst < CONFLICT_BELOW:
+        weaker = min((a, b), key=lambda h: share.get(h, 0.0))
+        return (f"{a!r} and {b!r} pull the shared layers in opposite directions (cosine {worst:.2f}): "
+                f"try branching {weaker!r} earlier.")
+    top = max(share, key=share.get) if share else None
+    dominant = (f" {top!r} drives {share[top]:.0%} of the trunk's updates." if top and share[top] > 0.8
+                and len(share) > 1 else "")
+    if worst > AGREE_ABOVE:
+        return f"The heads agree on how to change the shared layers (lowest cosine {worst:.2f}): sharing helps them." + dominant
+    return (f"The heads mostly ignore each other in the shared layers (lowest cosine {worst:.2f}, "
+            f"{a!r} and {b!r}): little help, little harm." + dominant)
+
+
+def branch_advice(design, cosine: dict[str, float], share: dict[str, float]):
+    """(sentence, edited design) moving the weaker head of the worst conflicting pair one trunk layer earlier.
+
+    Returns None when no pair conflicts or the head already branches from the input.
+    """
+    if not cosine:
+        return None
+    key, worst = min(cosine.items(), key=lambda kv: kv[1])
+    if worst >= CONFLICT_BELOW:
+        return None
+    a, b = key.split("|", 1)
+    name = min((a, b), key=lambda h: share.get(h, 0.0))
+    head = design.head(name)
+    ids = [layer.id for layer in design.trunk]
+    current = head.branch_from or (ids[-1] if ids else "input")
+    if current == "input" or current not in ids:
+        return None
+    at = ids.index(current)
+    earlier = ids[at - 1] if at > 0 else "input"
+    heads = [h.model_copy(update={"branch_from": earlier}) if h.name == name else h for h in design.heads]
+    where = "the input" if earlier == "input" else f"trunk layer {earlier!r}"
+    sentence = f"Branch {name!r} from {where} instead of {current!r}: one shared layer less."
+    return sentence, design.model_copy(update={"heads": heads})
+
+
+def latest(events: list[dict]) -> dict | None:
+    """The last ``interference`` event of a run, or None."""
+    return next((e for e in reversed(events) if e.get("type") == "interference"), None)
+
+
+# ------------------------------------------------------------ measuring
+
+def trunk_variables(model, design) -> list:
+    """The trainable variables of the shared trunk's layers (named by their design ids)."""
+    names = {layer.id for layer in design.trunk}
+    return [v for layer in model.layers if layer.name in names for v in layer.trainable_variables]
+
+
+def probe_batch(design, split, rows: int = PROBE_ROWS):
+    """The first ``rows`` training rows: x, targets and sample weights in head order (a fixed probe)."""
+    import numpy as np
+
+    n = min(rows, int(split.n))
+
+    def cut(value):
+        return {k: np.asarray(v)[:n] for k, v in value.items()} if isinstance(value, dict) else np.asarray(value)[:n]
+
+    x = cut(split.x)
+    y = [np.asarray(split.y[h.name])[:n] for h in design.heads]
+    weights = split.sample_weight or {}
+    w = [np.asarray(weights[h.name], "float32")[:n] if h.name in weights else np.ones(n, "float32")
+         for h in design.heads]
+    return x, y, w
+
+
+def gradient_function(model, design, variables) -> Callable:
+    """A compiled function: probe batch -> (cosine matrix, per-head trunk gradient norms)."""
+    import keras
+    import tensorflow as tf
+
+    losses = [keras.losses.get(h.loss) for h in design.heads]
+
+    @tf.function(reduce_retracing=True)
+    def measure(x, ys, ws):
+        with tf.GradientTape(persistent=True) as tape:
+            predictions = model(x, training=False)
+            if not isinstance(predictions, (list, tuple)):
+                predictions = [predictions]
+            head_losses = [tf.reduce_sum(fn(y, p) * w) / tf.maximum(tf.reduce_sum(w), 1.0)
+                           for fn, y, p, w in zip(losses, ys, predictions, ws)]
+        flat = []
+        for loss in head_losses:
+            grads = tape.gradient(loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            flat.append(tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0))
+        del tape
+        g = tf.stack(flat)
+        norms = tf.norm(g, axis=1)
+        cos = tf.matmul(g, g, transpose_b=True) / tf.maximum(norms[:, None] * norms[None, :], 1e-12)
+        return cos, norms
+
+    return measure
+
+
+def summarise(heads: list[str], cos, norms, weights: dict[str, float]) -> tuple[dict, dict]:
+    """(cosine per pair, share of the weighted trunk gradient norm per head) as plain floats."""
+    cosine = {pair_key(a, b): round(float(cos[i][j]), 4)
+              for i, a in enumerate(heads) for j, b in enumerate(heads) if j > i}
+    scaled = [float(n) * weights.get(h, 1.0) for h, n in zip(heads, norms)]
+    total = sum(scaled) or 1.0
+    share = {h: round(s / total, 4) for h, s in zip(heads, scaled)}
+    return cosine, share
+
+
+def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit, run_id: str,
+                   weights: Callable[[], dict], extra: dict | None = None):
+    """A Keras callback that emits an ``interference`` event every epoch, or every ``every`` steps."""
+    import keras
+
+    from .events import event
+
+    heads = [h.name for h in design.heads]
+    variables = trunk_variables(model, design)
+    measure = gradient_function(model, design, variables)
+    x, ys, ws = probe_batch(design, split)
+
+    class InterferenceCallback(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epoch, self.next_step = 0, every
+
+        def _read(self, at: float) -> None:
+            if not variables:
+                return
+            cos, norms = measure(x, ys, ws)
+            cosine, share = summarise(heads, cos.numpy(), norms.numpy(), weights())
+            if not all(math.isfinite(v) for v in cosine.values()):
+                return
+            emit(event("interference", run_id, at=round(at, 4), cosine=cosine, share=share,
+                       sentence=reading(cosine, share), **(extra or {})))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if every <= 0:
+                return
+            done = self.epoch * steps_per_epoch + min(batch + 1, steps_per_epoch)
+            if done >= self.next_step:
+                self.next_step = done + every
+                self._read(done / max(steps_per_epoch, 1))
+
+        def on_epoch_end(self, epoch, logs=None):
+            if every <= 0:
+                self._read(float(epoch + 1))
+
+    return InterferenceCallback()

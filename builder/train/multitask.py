@@ -1,0 +1,32 @@
+"""Where the multi-task tools join a run: class weights, loss balancing, the interference meter.
+
+``fit_model`` in ``engine`` makes two calls: ``with_class_weights`` on the splits before fitting and
+``callbacks`` after compiling.  Imports Keras inside functions (workers and the CLI only).
+"""
+
+from __future__ import annotations
+
+from . import balancing, class_weights, interference
+
+
+def with_class_weights(design, prepared):
+    return class_weights.apply(design, prepared)
+
+
+def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, extra: dict | None = None) -> list:
+    """Install the chosen balancing on ``model`` and return the Keras callbacks of the multi-task tools."""
+    out = []
+    balancer = None
+    if balancing.is_balanced(design, training):
+        balancer = balancing.Balancer(design, training)
+        balancer.install(model, interference.probe_batch(design, prepared.train, rows=8))
+        out.append(balancing.weights_callback(balancer, emit, run_id, extra))
+    # Held-out rows when there are some: on the training rows, near a minimum the heads' pulls on the trunk
+    # cancel out by construction, which would read as a conflict between heads that share one target.
+    probe = prepared.val if getattr(prepared.val, "n", 0) else prepared.train
+    if interference.enabled(design, training) and getattr(probe, "n", 0):
+        fixed = {h.name: h.loss_weight for h in design.heads}
+        weights = balancer.effective_weights if balancer is not None else (lambda: fixed)
+        out.append(interference.meter_callback(model, design, probe, training.interference_every, steps,
+                                               emit, run_id, weights, extra))
+    return out

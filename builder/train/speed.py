@@ -1,0 +1,56 @@
+"""How many batches one graph call runs: from the design's arithmetic and the device's assumed speed.
+
+``compile(steps_per_execution=N)`` runs N batches per call into the graph instead of one, which removes
+most of Keras' per-step Python overhead on small models; callbacks then fire every N batches, so N is
+kept small enough that progress still arrives twice a second.  Imports Keras (workers and the CLI only).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+from ..design.spec import Design
+from ..design.validate import analyse
+
+MAX_STEPS_PER_EXECUTION = 32
+TARGET_EXECUTION_S = 0.25       # one graph call should take about this long at most
+ASSUMED_FLOPS_PER_S = 20e9      # a cautious figure for one CPU worker
+ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, not arithmetic
+
+
+def flops_per_sample(design: Design) -> float:
+    """Multiply-adds of one forward pass, from parameter counts times how often each weight is reused.
+
+    A Conv2D weight is used once per input position and an LSTM weight once per
+    time step, so each layer's parameters are multiplied by its input's
+    positions (every axis but the last).
+    """
+    report = analyse(design)
+    shapes = {n.id: n.shape for n in report.nodes}
+    total = 0.0
+    for node in report.nodes:
+        parent = shapes.get(node.parent) if node.parent else None
+        positions = math.prod(parent[:-1]) if parent and len(parent) > 1 else 1
+        total += node.params * positions
+    return 2.0 * total
+
+
+def choose_steps_per_execution(design: Design, batch_size: int) -> int:
+    """As many batches per graph call as fit in TARGET_EXECUTION_S, between 1 and 32."""
+    speed = ASSUMED_GPU_FLOPS_PER_S if has_gpu() else ASSUMED_FLOPS_PER_S
+    step_s = 3.0 * flops_per_sample(design) * batch_size / speed   # forward + backward
+    if step_s <= 0:
+        return MAX_STEPS_PER_EXECUTION
+    return int(max(1, min(MAX_STEPS_PER_EXECUTION, TARGET_EXECUTION_S // step_s)))
+
+
+def has_gpu() -> bool:
+    if keras.backend.backend() == "jax":    # a JAX worker need not import TensorFlow
+        import jax
+
+        return jax.default_backend() == "gpu"
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
