@@ -56,6 +56,12 @@ def on_kind(key: str, column: str) -> None:
     attempt(session.set_kind, ss, column, None if ss[key] == "auto" else ss[key])
 
 
+def on_features() -> None:
+    window = ss.get("data.window") and ss.get("data.window_rows", 24)
+    attempt(session.set_features, ss, window, ss.get("data.horizon", 1), ss.get("data.stride", 1),
+            ss.get("data.time_column"), ss.get("data.image", True), ss.get("data.tokens"), ss.get("data.text_mode"))
+
+
 def on_apply() -> None:
     before = session.current(ss)
     if attempt(session.apply_roles, ss):
@@ -88,15 +94,17 @@ def picker() -> None:
 def column_page(dataset) -> list:
     """Search and page the columns: a file of 10,000 columns draws one page of them (widgets cost per column)."""
     from builder.data.profile import COLUMNS_PER_PAGE, find_columns
-    total = len(dataset.profile)
+    hidden = session.hidden_columns(ss)          # pixel columns: the sample grid stands for them
+    profile = [c for c in dataset.profile if c.name not in hidden]
+    total = len(profile)
     if total <= COLUMNS_PER_PAGE:
-        return dataset.profile
+        return profile
     search, page = st.columns([3, 1])
     query = search.text_input("Find columns", key="data.find", placeholder="part of a column name")
-    _, matches = find_columns(dataset.profile, query)
+    _, matches = find_columns(profile, query)
     pages = max(1, -(-matches // COLUMNS_PER_PAGE))
     number = page.number_input(f"Page (of {pages})", 1, pages, key="data.page") if pages > 1 else 1
-    shown, _ = find_columns(dataset.profile, query, number)
+    shown, _ = find_columns(profile, query, number)
     st.caption(f"{len(shown)} of {matches:,} matching columns ({total:,} in the file).")
     return shown
 
@@ -128,12 +136,36 @@ def table_view(dataset) -> None:
             target_kind.selectbox("target kind", KIND_CHOICES, key=key, on_change=on_kind,
                                   args=(key, column.name), label_visibility="collapsed",
                                   help="auto: decided from the column; override it if the guess is wrong")
+    features_view()
     chosen = session.targets(ss)
     st.button("Apply roles to the design", key="data.apply", type="primary", icon=":material/check:",
               disabled=not chosen, on_click=on_apply,
               help="creates or updates the input and one head per target; a trunk you built is kept")
     if not chosen:
         st.caption("Mark at least one column as a target: each target becomes a head of the model.")
+
+
+def features_view() -> None:
+    """Issue 12: images from pixel columns, time-series windows, text vocabulary."""
+    line, grid = session.pixel_summary(ss)
+    if line:
+        st.markdown(f"**Images**: {line}")
+        if grid:
+            st.image([image for image, _ in grid], caption=[label for _, label in grid], width=56)
+        st.checkbox("Use the pixel columns as an image input", value=True, key="data.image", on_change=on_features)
+        return
+    st.checkbox("Rows are time steps: train on windows of past rows", key="data.window", on_change=on_features)
+    if ss.get("data.window"):
+        window, horizon, stride, order = st.columns(4)
+        window.number_input("window W (rows)", 1, 100_000, 24, key="data.window_rows", on_change=on_features)
+        horizon.number_input("horizon H (steps ahead)", 0, 100_000, 1, key="data.horizon", on_change=on_features)
+        stride.number_input("stride", 1, 100_000, 1, key="data.stride", on_change=on_features)
+        order.selectbox("ordered by", session.time_columns(ss), key="data.time_column", on_change=on_features)
+    if session.has_text(ss):
+        tokens, mode = st.columns(2)
+        tokens.number_input("text vocabulary (words)", 2, 50_000, 1000, key="data.tokens", on_change=on_features)
+        mode.radio("text encoding", ("multi_hot", "tf_idf"), key="data.text_mode", horizontal=True,
+                   on_change=on_features)
 
 
 def tensor_view(dataset) -> None:

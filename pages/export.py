@@ -4,6 +4,7 @@ import streamlit as st
 
 from builder import DataError, DesignError, session
 from builder.report import files, script, snippet
+from builder.report.feature_script import saved_model_inputs
 from builder.session import runs
 from pages import run_inside_shell
 
@@ -47,6 +48,7 @@ elif dataset is not None:
         columns[1].error(str(e))
 
 st.subheader("Design and results")
+st.caption(saved_model_inputs(design))       # issue 12: dates, text, images and windows change what it takes
 model_file = f"{files.file_stem(design)}.keras"
 latest = runs.latest(ss)
 columns = st.columns(3)

@@ -50,14 +50,14 @@ def test_bytes_and_text_are_read_like_files():
 def test_profile_kinds_and_reasons():
     ds = read_csv(DATA / "kinds.csv")
     assert kinds(ds) == {
-        "id": ("id", "ignore"), "when": ("datetime", "ignore"), "note": ("text", "ignore"),
+        "id": ("id", "ignore"), "when": ("datetime", "input"), "note": ("text", "input"),
         "flag": ("binary", "input"), "colour": ("categorical", "input"), "amount": ("numeric", "input"),
         "constant": ("categorical", "ignore"),
     }
     assert ds.column("colour").distinct == 4 and ds.column("colour").missing == 0
     assert "constant" in ds.column("constant").reason
     assert "free text" in ds.column("note").reason
-    assert ds.default_inputs(["amount"]) == ["flag", "colour"]
+    assert ds.default_inputs(["amount"]) == ["when", "note", "flag", "colour"]
 
 
 def test_penguins_profile_counts_missing_values():

@@ -196,10 +196,10 @@ def test_code_as_layer_type_and_names_is_just_a_bad_name(monkeypatch):
      "loss_weight must be a number. Received: loss_weight='1'."),
     (minimal(heads=[{"name": "price", "metrics": "mae"}]), "head 'price'",
      "metrics must be a list. Received: metrics='mae'."),
-    (minimal(input={"kind": "image", "shape": [3]}), "input",
-     "input kind must be 'tensor' or 'table'. Received: {'kind': 'image', 'shape': [3]}."),
-    (minimal(input={"kind": "table", "columns": [{"name": "a", "kind": "date"}]}), "input column 1",
-     "kind must be one of 'numeric' or 'categorical'. Received: kind='date'."),
+    (minimal(input={"kind": "video", "shape": [3]}), "input",
+     "input kind must be 'tensor', 'table', 'image' or 'window'. Received: {'kind': 'video', 'shape': [3]}."),
+    (minimal(input={"kind": "table", "columns": [{"name": "a", "kind": "time"}]}), "input column 1",
+     "kind must be one of 'numeric', 'categorical', 'date' or 'text'. Received: kind='time'."),
     (minimal(training={"optimizer": "adam", "epochs": 1.5}), "training",
      "epochs must be a whole number. Received: epochs=1.5."),
     (minimal(version=2), "design", "version must be one of 1. Received: version=2."),
@@ -302,7 +302,7 @@ def test_deeply_nested_python_objects_handed_in_as_a_dict():
         (minimal(name=junk), "design", "name must be text. Received: name=[[[[[[[[["),
         (minimal(trunk=[{"type": "Dense", "id": "d", "units": junk}]), "trunk step 1 (Dense)",
          "units must be a whole number. Received: units=[[[[[[[[["),
-        (minimal(input=junk), "input", "input kind must be 'tensor' or 'table'. Received: [[[[[[[[["),
+        (minimal(input=junk), "input", "input kind must be 'tensor', 'table', 'image' or 'window'. Received: [[[[[[[[["),
     ]:
         problem = only_problem(data)
         assert problem.location == location

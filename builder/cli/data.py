@@ -19,6 +19,14 @@ def register(sub) -> None:
     s.add_argument("--inputs", help="input columns, comma-separated (default: every usable column)")
     s.add_argument("--kinds", help="override head kinds: col=regression,other=multiclass")
     s.add_argument("--max-mb", type=float, default=200, help="refuse files larger than this (default 200)")
+    s.add_argument("--window", type=int, help="time-series windows of this many rows (each row a time step)")
+    s.add_argument("--horizon", type=int, default=1, help="with --window: predict this many steps ahead (default 1)")
+    s.add_argument("--stride", type=int, default=1, help="with --window: a window every this many rows (default 1)")
+    s.add_argument("--time-column", help="with --window: the column that orders the rows (default: the first "
+                                         "date column; '' for file order)")
+    s.add_argument("--no-image", action="store_true", help="keep pixel columns as table columns")
+    s.add_argument("--max-tokens", type=int, help="text columns: vocabulary size (default 1000)")
+    s.add_argument("--text-mode", choices=("multi_hot", "tf_idf"), help="text columns: encoding (default multi_hot)")
     s.set_defaults(run=cmd_suggest)
     d = sub.add_parser("data", help="write a built-in dataset to a file (.csv for tables, .npz for arrays)")
     d.add_argument("name", help="penguins, seed-multi-regression, seed-image-class-reg or seed-sequence-two-heads")
@@ -55,9 +63,20 @@ def cmd_suggest(args) -> int:
     dataset = read_csv(args.csv, name=args.csv, max_bytes=int(min(args.max_mb, 2**40) * 2**20))
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    design = suggest_design(dataset, _names(args.targets) or [], _names(args.inputs), _kinds(args.kinds))
+    design = suggest_design(dataset, _names(args.targets) or [], _names(args.inputs), _kinds(args.kinds),
+                            features=_features(args))
     print(design.to_json())
     return 0
+
+
+def _features(args) -> dict:
+    """Issue 12's options for ``suggest_design``: windows, images, text."""
+    features = {"image": not args.no_image, "max_tokens": args.max_tokens, "text_mode": args.text_mode}
+    if args.window is not None:
+        features["window"] = {"window": args.window, "horizon": args.horizon, "stride": args.stride}
+        if args.time_column is not None:
+            features["window"]["time_column"] = args.time_column
+    return features
 
 
 def cmd_data(args) -> int:

@@ -146,7 +146,7 @@ def load_data_file(path: str, design):
     """A Dataset from a CSV (table designs) or an .npz (tensor designs)."""
     from ..design.spec import TableInput
 
-    table = isinstance(design.input, TableInput)
+    table = isinstance(design.input, TableInput) or design.input.kind in ("image", "window")   # issue 12: CSVs
     if not Path(path).is_file():
         raise DataError(f"cannot read the data file {path!r}: no such file. Check the path.")
     if path.lower().endswith(".npz"):

@@ -20,7 +20,7 @@ _WHERE = {
     "read_csv": "csvio", "MAX_BYTES": "csvio",
     "profile_frame": "profile", "MAX_CATEGORIES": "profile",
     "suggest_design": "suggest", "head_for_target": "suggest", "target_kind": "suggest",
-    "prepare": "splits", "Prepared": "splits", "Split": "splits", "fit_preprocessing": "splits",
+    "prepare": "routes", "Prepared": "splits", "Split": "splits", "fit_preprocessing": "routes",
     "model_inputs_from_frame": "splits",
     "save_builtin": "writer", "dataset_bytes": "writer", "NPZ_INPUT_KEY": "writer",
 }

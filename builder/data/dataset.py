@@ -9,7 +9,8 @@ ColumnKind = Literal["numeric", "categorical", "binary", "datetime", "text", "id
 Role = Literal["input", "ignore"]
 
 # Kinds a model can take as an input column, and what TableColumn kind they become.
-INPUT_KINDS = {"numeric": "numeric", "categorical": "categorical", "binary": "categorical"}
+INPUT_KINDS = {"numeric": "numeric", "categorical": "categorical", "binary": "categorical",
+               "datetime": "date", "text": "text"}
 
 
 @dataclass

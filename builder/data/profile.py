@@ -97,6 +97,11 @@ def count_distinct(series) -> int:
     """Distinct non-missing values; numpy's hash-based unique is about 2x faster than pandas' for numbers."""
     import numpy as np
 
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low < 65_536:     # small whole numbers (pixels, counts, codes): counting beats hashing ~20x
+            return int(np.count_nonzero(np.bincount(values - low if low else values)))
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
         values = series.to_numpy()
         distinct = len(np.unique(values, sorted=False))     # NaNs count as one value: no filtered copy
@@ -111,8 +116,9 @@ def _looks_like_id(name: str, series) -> bool:
         return False
     if ID_NAME.search(name):
         return True
-    steps = values.diff().dropna()
-    return bool(len(steps) and (steps == 1).all())
+    from .text import counts_rows   # issue 12: a row counter (1..n, or any constant step) is an ID
+
+    return counts_rows(values.to_numpy())
 
 
 def _text(name: str, series, missing: int, present: int, text: bool = False) -> ColumnProfile:
@@ -131,6 +137,10 @@ def _text(name: str, series, missing: int, present: int, text: bool = False) -> 
     if distinct == 1:
         return ColumnProfile(name, "categorical", missing, 1, f"constant: every value is {_first(series)!r}, "
                              "so it carries no information and is left out", "ignore")
+    from .text import is_free_text, text_profile   # issue 12: free text becomes a text input
+
+    if is_free_text(series, distinct, present):
+        return text_profile(name, series, missing, distinct)
     values = category_values(series, counts) if distinct <= MAX_CATEGORIES else []
     if any(len(v) > MAX_VALUE_LENGTH for v in values):
         return ColumnProfile(name, "text", missing, distinct, f"free text: some values are longer than "
@@ -140,20 +150,11 @@ def _text(name: str, series, missing: int, present: int, text: bool = False) -> 
     rarely_repeats = distinct > 0.5 * present and present >= 20
     if distinct <= MAX_CATEGORIES and not rarely_repeats:
         return _categorical(name, series, missing, "categorical", values=values)
-    if _looks_like_prose(series):
-        return ColumnProfile(name, "text", missing, distinct, f"free text: {distinct:,} different values in "
-                             f"{present:,} rows; the model cannot use text as it is, so it is left out", "ignore")
     if rarely_repeats:
         return ColumnProfile(name, "id", missing, distinct, f"ID: {distinct:,} different values in {present:,} rows, "
                              "so values rarely repeat and there is nothing to learn from; left out", "ignore")
     return ColumnProfile(name, "text", missing, distinct, f"too many categories: {distinct:,} different values, "
                          f"more than the {MAX_CATEGORIES} a category may have; left out", "ignore")
-
-
-def _looks_like_prose(series) -> bool:
-    """Several words per value, on average: free text rather than codes or names."""
-    sample = row_sample(series).dropna().astype(str)[:2000]
-    return float(sample.str.count(" ").mean()) >= 2.0
 
 
 def _categorical(name: str, series, missing: int, kind: str, note: str = "", values=None) -> ColumnProfile:
@@ -165,8 +166,11 @@ def _categorical(name: str, series, missing: int, kind: str, note: str = "", val
 
 def _datetime(name: str, series, missing: int) -> ColumnProfile:
     distinct = int(series.nunique())
-    return ColumnProfile(name, "datetime", missing, distinct, "dates or times: left out; add a number such as "
-                         "the year or month as its own column if it matters", "ignore")
+    from .dates import date_parts   # issue 12: a date becomes its parts (year, month, cycles...)
+
+    parts = date_parts(row_sample(series))
+    return ColumnProfile(name, "datetime", missing, distinct, f"dates{' and times' if 'hour' in parts else ''}: "
+                         f"the model takes {len(parts)} numbers from each ({', '.join(parts[:5])}, ...)")
 
 
 def category_values(series, counts=None) -> list[str]:

@@ -26,6 +26,7 @@ from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
 from ..model.preprocessing import model_input_names, norm_layer_name
 from .checks import check_finite, check_tensor_target
+from .columns import feature_values, fit_table_features
 from .dataset import Dataset
 from .parallel import PARALLEL_ROWS, cores, release_memory
 from .profile import as_text, category_values
@@ -116,13 +117,13 @@ def prepare(design: Design, dataset: Dataset, seed: int = 0, val: float = 0.15, 
     Raises:
         DataError: the design does not fit the data (missing columns, wrong shapes), or too few rows.
     """
-    _check_fractions(val, test)
+    check_fractions(val, test)
     if dataset.kind == "table":
         return _prepare_table(design, dataset, seed, val, test)
     return _prepare_tensor(design, dataset, seed, val, test)
 
 
-def _check_fractions(val: float, test: float) -> None:
+def check_fractions(val: float, test: float) -> None:
     for name, value in (("val", val), ("test", test)):
         if not 0.0 <= value < 0.5:
             raise DataError(f"{name} must be a fraction from 0 up to 0.5. Received: {name}={value}.")
@@ -179,7 +180,7 @@ def _prepare_table(design: Design, dataset: Dataset, seed: int, val: float, test
         # Large tables: a thread per core (numpy and Arrow let go of the GIL). Category codes (hashing
         # text, the slow part) start while this thread encodes the targets and splits the rows.
         codes = {c.name: pool.submit(_small_codes, frame[c.name], c) for c in columns
-                 if c.kind != "numeric"} if pool else {}
+                 if c.kind == "categorical"} if pool else {}
         targets = {h.name: encode_target(frame[h.target], h) for h in design.heads}
         stratify = _classification_head(design)
         strata = _strata(*targets[stratify.name]) if stratify else None
@@ -234,6 +235,9 @@ def encode_column(series, column, rows=None, codes=None):
     With ``rows`` (a list of index arrays), one such array per list entry, taking those rows.
     ``codes``: the categorical column's ``_codes``, if already worked out.
     """
+    if column.kind in ("date", "text"):        # issue 12: date parts and raw text (builder.data.dates, .text)
+        values = feature_values(series, column)
+        return values if rows is None else [values[r] for r in rows]
     if column.kind == "numeric":
         values = _numbers(series)
         check_finite(values, f"input column {column.name!r}", unit="data row")
@@ -364,6 +368,7 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
     """
     train = prepared.train
     if isinstance(design.input, TableInput):
+        fit_table_features(model, design.input, prepared)     # issue 12: dates, text
         for column in design.input.columns:
             if column.kind == "numeric":
                 name = prepared.input_names[column.name]
@@ -393,7 +398,11 @@ def model_inputs_from_frame(design: Design, frame) -> dict[str, Any]:
     inputs = {}
     for column in design.input.columns:
         series = frame[column.name]
-        if column.kind == "numeric":
+        if column.kind == "date":
+            inputs[names[column.name]] = feature_values(series, column)
+        elif column.kind == "text":
+            inputs[names[column.name]] = tf.constant(feature_values(series, column))
+        elif column.kind == "numeric":
             inputs[names[column.name]] = _numbers(series).reshape(-1, 1)
         else:
             text = as_text(series).fillna("").to_numpy(dtype=object)

@@ -22,7 +22,8 @@ DEFAULT_TRUNK = (("dense_1", 64), ("dense_2", 32))
 
 
 def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | None = None,
-                   kinds: dict[str, str] | None = None, base: Design | None = None) -> Design:
+                   kinds: dict[str, str] | None = None, base: Design | None = None,
+                   features: dict | None = None) -> Design:
     """A design that predicts ``targets`` from ``inputs`` (default: every column whose role is input).
 
     Args:
@@ -31,6 +32,9 @@ def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
         inputs: input columns; None takes the profile's default inputs minus the targets.
         kinds: per target, "regression", "binary" or "multiclass" instead of the guess.
         base: a design whose trunk (and heads for other targets, and training settings) are kept.
+        features: issue 12's options: ``window`` (a dict of window, horizon, stride, time_column: time-series
+            windows), ``image`` (False: pixel columns stay table columns), ``max_tokens`` and ``text_mode``
+            for text columns.
 
     Raises:
         DataError: a target or input that cannot be used, with the reason and what to do.
@@ -43,6 +47,11 @@ def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
     if dataset.kind == "tensor":
         return _tensor_design(dataset, base)
     targets = _check_targets(dataset, list(targets))
+    from .feature_designs import feature_design     # issue 12: images from pixel columns, time-series windows
+    special = feature_design(dataset, targets, inputs, kinds, base, features or {}, head_for_target)
+    if special is not None:
+        _check_valid(special, None)
+        return special
     if inputs is None and base is not None:   # columns that base's other heads predict stay targets
         kept = [h.target for h in base.heads if h.target in dataset.columns and h.target not in targets]
         inputs = [c for c in dataset.default_inputs(targets) if c not in kept]
@@ -55,7 +64,7 @@ def suggest_design(dataset: Dataset, targets: list[str], inputs: list[str] | Non
     if unknown:
         raise DataError(f"kinds names column(s) that are not targets: {', '.join(map(repr, unknown))}. "
                         "Give a kind only for a target column.")
-    columns = [table_column(dataset, name) for name in inputs]
+    columns = [table_column(dataset, name, features) for name in inputs]
     names = input_names(inputs)
     trunk = _trunk(base, set(names.values()))
     taken = set(names.values()) | {layer.id for layer in trunk}
@@ -195,9 +204,12 @@ def _check_inputs(dataset: Dataset, targets: list[str], inputs: list[str] | None
     return inputs
 
 
-def table_column(dataset: Dataset, name: str) -> TableColumn:
-    """How one input column enters the model: numeric (normalised) or categorical (one-hot over its values)."""
+def table_column(dataset: Dataset, name: str, features: dict | None = None) -> TableColumn:
+    """How one input column enters the model: numeric (normalised), categorical (one-hot), date or text."""
     profile = dataset.column(name)
+    if profile.kind in ("datetime", "text"):      # issue 12
+        from .feature_designs import feature_column
+        return feature_column(dataset, profile, features or {})
     if _is_numeric(dataset, name):
         return TableColumn(name=name, kind="numeric")
     return TableColumn(name=name, kind="categorical", vocabulary=profile.values[:MAX_CATEGORIES])

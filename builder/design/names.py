@@ -16,7 +16,7 @@ from .spec import TableInput
 FEATURES = "features"
 MAX_NAME = 48
 # Layer names derived from a column's Keras name; input names must never equal one of them.
-SUFFIXES = ("_norm", "_onehot")
+SUFFIXES = ("_norm", "_onehot", "_text")     # _text: a text column's TextVectorization (issue 12)
 RESERVED = {"input", FEATURES}
 OOV_TOKEN = "[UNK]"          # StringLookup's slot for unseen values; a category may not be named so
 

@@ -19,9 +19,12 @@ import reprlib
 import zlib
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, create_model
+from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError, create_model
 
 from ..errors import DesignError, Problem
+from .inputs import (  # noqa: F401  (the input kinds are part of the spec's public names)
+    INPUT_KINDS, ImageInput, Strict, TableColumn, TableInput, TensorInput, WindowInput,
+)
 from .registry import REGISTRY, LayerType, Param
 
 SPEC_VERSION = 1
@@ -40,10 +43,6 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "softmax", "relu", "tanh", "softplus")
 HEAD_KINDS = ("regression", "binary", "multiclass")
 CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
 # ------------------------------------------------------------------- layers
@@ -83,47 +82,17 @@ def new_layer(type_name: str, layer_id: str, **params: Any) -> BaseModel:
 
 # -------------------------------------------------------------------- input
 
-class TensorInput(Strict):
-    """An array input such as ``(32, 32, 3)`` images or ``(100, 50)`` sequences."""
-
-    kind: Literal["tensor"] = "tensor"
-    shape: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(min_length=1, max_length=4)
-
-
-class TableColumn(Strict):
-    """One CSV column fed to the model; preprocessing for it lives in the model."""
-
-    name: str = Field(min_length=1, max_length=200)
-    kind: Literal["numeric", "categorical"]
-    vocabulary: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=1000)
-
-    @property
-    def width(self) -> int:
-        # numeric: normalised value + missing indicator; categorical: one-hot with an out-of-vocabulary slot.
-        return 2 if self.kind == "numeric" else len(self.vocabulary) + 1
-
-
-class TableInput(Strict):
-    """Named CSV columns, each numeric or categorical, encoded into one vector."""
-
-    kind: Literal["table"] = "table"
-    columns: list[TableColumn] = Field(min_length=1, max_length=1000)
-
-    @property
-    def shape(self) -> list[int]:
-        return [sum(c.width for c in self.columns)]
-
-
 def _input_kind(value: Any) -> str:
     # A bare {"shape": [...]} is a tensor input, as in the reference document.
     kind = value.get("kind", "tensor") if isinstance(value, dict) else getattr(value, "kind", None)
-    return kind if kind in ("tensor", "table") else "unknown"
+    return kind if kind in INPUT_KINDS else "unknown"
 
 
 Input = Annotated[
-    Union[Annotated[TensorInput, Tag("tensor")], Annotated[TableInput, Tag("table")]],
+    Union[Annotated[TensorInput, Tag("tensor")], Annotated[TableInput, Tag("table")],
+          Annotated[ImageInput, Tag("image")], Annotated[WindowInput, Tag("window")]],
     Discriminator(_input_kind, custom_error_type="input_kind",
-                  custom_error_message="input kind must be 'tensor' or 'table'"),
+                  custom_error_message="input kind must be 'tensor', 'table', 'image' or 'window'"),
 ]
 
 
@@ -329,7 +298,7 @@ def _location(loc: tuple, data: dict) -> tuple[str, str | None, str | None]:
             return f"{head_words}, layer {loc[3] + 1} ({type_name})", _field(rest), _raw_id(raw)
         return head_words, _field(loc[2:]), name
     if loc and loc[0] == "input":
-        rest = [x for x in loc[1:] if x not in ("tensor", "table")]
+        rest = [x for x in loc[1:] if x not in INPUT_KINDS]
         if rest[:1] == ["columns"] and len(rest) >= 2 and isinstance(rest[1], int):
             return f"input column {rest[1] + 1}", _field(rest[2:]), "input"
         return "input", _field(rest), "input"

@@ -65,6 +65,9 @@ def model_inputs(keras: Any, design: Design):
     if isinstance(design.input, TableInput):
         from .preprocessing import keras_inputs   # preprocessing layers for CSV columns
         return keras_inputs(keras, design.input)
+    if design.input.kind in ("image", "window"):    # issue 12: scaling/normalisation inside the model
+        from .features import tensor_input
+        return tensor_input(keras, design.input, INPUT_ID)
     x = keras.Input(shape=tuple(design.input.shape), name=INPUT_ID)
     return x, x
 

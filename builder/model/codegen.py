@@ -97,6 +97,10 @@ def model_code(design: Design) -> list[str]:
         lines += ["# Input: one column per model input, preprocessed inside the model", *input_code(design.input)]
         model_inputs = "inputs"
         previous = "features"
+    elif design.input.kind in ("image", "window"):   # issue 12: scaling/normalisation inside the model
+        from .features import tensor_input_code
+        lines += ["# Input", *tensor_input_code(design.input, INPUT_ID)]
+        model_inputs, previous = "input_layer", "features"
     else:
         shape = tuple(design.input.shape)
         lines += ["# Input", f"input_layer = Input(shape={quoted(shape)}, name={quoted(INPUT_ID)})"]

@@ -44,6 +44,9 @@ def norm_layer_name(table_input: TableInput, column: str) -> str:
 def _preprocess(keras: Any, column: TableColumn, name: str, x):
     """The encoded parts of one column, as Keras tensors."""
     ops = keras.ops
+    if column.kind in ("date", "text"):      # issue 12: dates and free text (builder.model.features)
+        from .features import column_parts
+        return column_parts(keras, column, name, x)
     if column.kind == "numeric":
         normalised = keras.layers.Normalization(name=f"{name}_norm")(x)
         return [ops.nan_to_num(normalised, nan=0.0), ops.cast(ops.isnan(x), "float32")]
@@ -58,8 +61,11 @@ def keras_inputs(keras: Any, table_input: TableInput):
     inputs, parts = {}, []
     for column in table_input.columns:
         name = names[column.name]
-        dtype = "float32" if column.kind == "numeric" else "string"
-        inputs[name] = keras.Input(shape=(1,), dtype=dtype, name=name)
+        shape, dtype = (1,), "float32" if column.kind == "numeric" else "string"
+        if column.kind in ("date", "text"):      # issue 12 (builder.model.features)
+            from .features import column_input
+            shape, dtype = column_input(column)
+        inputs[name] = keras.Input(shape=shape, dtype=dtype, name=name)
         parts += _preprocess(keras, column, stems[column.name], inputs[name])
     features = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name=FEATURES)(parts)
     return inputs, features
@@ -74,18 +80,24 @@ def input_code(table_input: TableInput) -> list[str]:
              "inputs = {"]
     for column in table_input.columns:
         name = quoted(names[column.name])
-        dtype = "" if column.kind == "numeric" else ", dtype='string'"
-        lines.append(f"    {name}: keras.Input(shape=(1,){dtype}, name={name}),")
+        args = "shape=(1,)" if column.kind == "numeric" else "shape=(1,), dtype='string'"
+        if column.kind in ("date", "text"):      # issue 12 (builder.model.features)
+            from .features import column_code
+            args = column_code(column, stems[column.name])[0]
+        lines.append(f"    {name}: keras.Input({args}, name={name}),")
     lines += ["}", "parts = []"]
     for column in table_input.columns:
         stem = stems[column.name]
         x = f"inputs[{quoted(names[column.name])}]"
-        if column.kind == "numeric":
+        if column.kind in ("date", "text"):
+            from .features import column_code
+            lines.append(column_code(column, stem, x)[1])
+        elif column.kind == "numeric":
             lines.append(f"parts += [keras.ops.nan_to_num(keras.layers.Normalization(name={quoted(stem + '_norm')})"
                          f"({x}), nan=0.0), keras.ops.cast(keras.ops.isnan({x}), 'float32')]")
         else:
             lines.append(f"parts += [keras.layers.StringLookup(vocabulary={quoted(list(column.vocabulary))}, "
                          f"output_mode='one_hot', name={quoted(stem + '_onehot')})({x})]")
-    single = sum(2 if c.kind == "numeric" else 1 for c in table_input.columns) == 1
+    single = sum(1 if c.kind in ("categorical", "text") else 2 for c in table_input.columns) == 1
     lines.append("features = parts[0]" if single else f"features = keras.layers.Concatenate(name={FEATURES!r})(parts)")
     return lines

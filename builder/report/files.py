@@ -53,13 +53,17 @@ def _cell(values: Sequence[float], i: int) -> str:
 
 def dataset_fits(design: Design, dataset) -> bool:
     """Whether the script of ``design`` can read ``dataset``: a CSV for a table design, arrays for a tensor one."""
-    return dataset is not None and (dataset.kind == "table") == isinstance(design.input, TableInput)
+    from .feature_script import reads_csv    # image and window designs read a CSV too (issue 12)
+
+    return dataset is not None and (dataset.kind == "table") == reads_csv(design)
 
 
 def data_file_name(design: Design, dataset=None) -> str:
     """What the data file is called next to the script: the dataset's name when it fits the design
     (``penguins.csv``, ``seed-multi-regression.npz``), else ``data.csv`` or ``data.npz``."""
-    extension = ".csv" if isinstance(design.input, TableInput) else ".npz"
+    from .feature_script import reads_csv
+
+    extension = ".csv" if reads_csv(design) else ".npz"
     if not dataset_fits(design, dataset):
         return "data" + extension
     stem = dataset.name.rsplit("/", 1)[-1]

@@ -52,7 +52,9 @@ def script_name(design: Design) -> str:
 
 def requirements(design: Design) -> str:
     """The packages the script imports, in words."""
-    return "keras, tensorflow, numpy" + (" and pandas" if isinstance(design.input, TableInput) else "")
+    from .feature_script import reads_csv
+
+    return "keras, tensorflow, numpy" + (" and pandas" if reads_csv(design) else "")
 
 
 def training_script(design: Design, data_file: str | None = None) -> str:
@@ -62,7 +64,9 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         design: a checked design.
         data_file: the default for ``--data`` (the file the user trained on), if known.
     """
-    table = isinstance(design.input, TableInput)
+    from .feature_script import feature_code, reads_csv, uses_features
+
+    table = reads_csv(design)     # table, image (pixel columns) and window (time series) designs read a CSV
     default_data = data_file or ("data.csv" if table else "data.npz")
     parts = [
         HEADER + ("import pandas as pd\n" if table else ""),
@@ -71,6 +75,7 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         TABLE_CODE if table else NPZ_CODE,
         TARGET_CODE,
         SPLIT_CODE,
+        *([feature_code(design)] if uses_features(design) else []),   # issue 12: redefines the loader
         FIT_CODE,
         multitask_script.helper_code(design),     # class weights and loss balancing, when chosen
         MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none")

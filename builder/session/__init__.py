@@ -25,3 +25,6 @@ from .dataset import (  # noqa: F401  (re-exported)
     set_dataset, column_roles, set_role, set_kind, targets, inputs, suggestion, apply_roles, dataset_line,
     restore_dataset,
 )
+from .features import (  # noqa: F401  (re-exported; issue 12)
+    FEATURES, ROW_ORDER, features, set_features, time_columns, pixel_summary, hidden_columns, has_text,
+)

@@ -61,6 +61,7 @@ def set_dataset(state: State, dataset: Dataset) -> None:
     roles.update({name: "target" for name in dataset.targets if name in roles})
     state[ROLES] = roles
     state[KINDS] = {}
+    state.pop("data_features", None)       # issue 12's options (session.features) belong to one dataset
 
 
 def column_roles(state: State) -> dict[str, str]:
@@ -115,7 +116,8 @@ def suggestion(state: State, base: Design | None = None) -> Design:
         # The roles decide the heads: a head whose column is no longer a target goes, even though
         # suggest_design would keep it; heads for chosen targets keep their hidden layers.
         base = base.model_copy(update={"heads": [h for h in base.heads if h.target in chosen]})
-    return suggest_design(dataset, chosen, inputs=inputs(state), kinds=kinds or None, base=base)
+    return suggest_design(dataset, chosen, inputs=inputs(state), kinds=kinds or None, base=base,
+                          features=state.get("data_features"))     # issue 12: windows, images, text
 
 
 def apply_roles(state: State) -> Design:

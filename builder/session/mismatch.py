@@ -71,7 +71,7 @@ def mismatch(design: Design, dataset: Any, design_is_newer: bool = False) -> Mis
 def what_differs(design: Design, dataset: Any) -> str | None:
     """The first thing about ``dataset`` the design cannot read, in words (None if it fits)."""
     name = getattr(dataset, "name", "the data")
-    table_design = isinstance(design.input, TableInput)
+    table_design = design.input.kind in ("table", "image", "window")   # images and windows read a CSV (issue 12)
     if table_design and dataset.kind != "table":
         return f"The design reads table columns, but {name!r} holds arrays of shape {_shape(dataset.x)}."
     if not table_design and dataset.kind == "table":
@@ -89,7 +89,10 @@ def what_differs(design: Design, dataset: Any) -> str | None:
 
 def _table_differs(design: Design, dataset: Any, name: str) -> str | None:
     columns = set(dataset.columns)
-    missing = [c.name for c in design.input.columns if c.name not in columns]
+    spec = design.input
+    wanted = [c.name for c in spec.columns] if isinstance(spec, TableInput) else list(spec.columns)
+    wanted += [spec.time_column] if getattr(spec, "time_column", "") else []
+    missing = [c for c in wanted if c not in columns]
     if missing:
         others = len(missing) - 1
         more = f" (and {others} more input column{'s' if others > 1 else ''})" if others else ""
@@ -104,7 +107,7 @@ def _table_differs(design: Design, dataset: Any, name: str) -> str | None:
 
 def matching_template(design: Design) -> str | None:
     """The template this design is built for (same input shape and head names), if any."""
-    if isinstance(design.input, TableInput):
+    if design.input.kind != "tensor":
         return None
     return _template_signatures().get((tuple(design.input.shape), tuple(h.name for h in design.heads)))
 

@@ -72,6 +72,9 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     does any data under a tf.distribute strategy (Keras cannot distribute
     numpy arrays across workers).
     """
+    if hasattr(split, "to_tf"):     # time-series windows (issue 12): batches gathered from one table, no copies
+        y = standardised(split.y, scaling) if scaling else split.y
+        return dict(x=split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed, y), shuffle=False)
     x, y, weights = split_for_fit(design, split, scaling)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
