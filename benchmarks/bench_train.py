@@ -58,12 +58,13 @@ def plain(design, prepared, epochs, spe=1):
     import keras
 
     from builder.model.build import build_model, compile_model
-    from builder.train.engine import _fit_preprocessing, split_for_fit
+    from builder.data import fit_preprocessing
+    from builder.train.engine import split_for_fit
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     model = build_model(design)
-    _fit_preprocessing(model, design, prepared)
+    fit_preprocessing(model, design, prepared)
     compile_model(model, design, steps_per_execution=spe)
     x, y, w = split_for_fit(design, prepared.train)
     timer = epoch_timer(keras)

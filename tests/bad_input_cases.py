@@ -161,7 +161,7 @@ def open_link(text_of):
     """The app's restore of ``?d=``: the problems it returns are what the page shows."""
     def run(files):
         from builder import session as state
-        from builder.errors import DesignError, Problem
+        from builder.errors import DesignError
 
         ss: dict = {}
         state.ensure(ss)

@@ -1,7 +1,6 @@
 """Which Keras backend trains a design: the rule, the setting that forces one, and that the choice changes
 nothing a user takes away (the same weights predict the same under TensorFlow and JAX)."""
 
-import json
 import os
 import subprocess
 import sys

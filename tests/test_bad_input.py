@@ -5,7 +5,6 @@ must exit with code 2 and print no traceback; uploads and links must raise the p
 type (``DataError``/``DesignError``) with the message, which the pages show as it is.
 """
 
-from pathlib import Path
 
 import pytest
 

@@ -138,9 +138,9 @@ def test_missing_path_is_a_data_error():
 
 
 def test_a_late_row_that_breaks_the_first_blocks_types_still_reads(monkeypatch):
-    from builder.data import csvio
+    from builder.data import arrowstream
 
-    monkeypatch.setattr(csvio, "STREAM_BLOCK", 1024)      # types come from the first block only
+    monkeypatch.setattr(arrowstream, "STREAM_BLOCK", 1024)      # types come from the first block only
     text = "n,label\n" + "".join(f"{i % 97},{'x' if i % 2 else 'y'}\n" for i in range(2000)) + "oops,x\n"
     ds = read_csv(text.encode())
     assert ds.rows == 2001 and ds.column("n").kind == "numeric"
@@ -149,9 +149,9 @@ def test_a_late_row_that_breaks_the_first_blocks_types_still_reads(monkeypatch):
 
 
 def test_ragged_row_beyond_the_first_block_is_found(monkeypatch):
-    from builder.data import csvio
+    from builder.data import arrowstream
 
-    monkeypatch.setattr(csvio, "STREAM_BLOCK", 1024)
+    monkeypatch.setattr(arrowstream, "STREAM_BLOCK", 1024)
     text = "a,b\n" + "".join(f"{i},{i}\n" for i in range(1000)) + "1,2,3\n"
     with pytest.raises(DataError, match=r"line 1002 has 3 fields but the header has 2"):
         read_csv(text.encode())

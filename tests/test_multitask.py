@@ -5,7 +5,6 @@ Small models and few epochs; no timing assertions.
 """
 
 import numpy as np
-import pytest
 
 from builder.data.dataset import Dataset
 from builder.design.spec import parse_design

@@ -5,10 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from builder import session, template
+from builder import session
 from builder.data import load_builtin
 from builder.design.spec import parse_design
-from builder.session import runs
 from builder.session.live import LiveRun
 from fake_engine import FakeService
 import pages

@@ -10,7 +10,6 @@ from builder.design.spec import Training, bounds
 
 import pages
 from builder import session
-from builder.session import runs
 from builder.data import load_builtin
 from fake_engine import FakeService, events_for
 

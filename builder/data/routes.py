@@ -1,4 +1,4 @@
-"""``prepare`` and ``fit_preprocessing`` for every input kind: images and windows (issue 12), else splits'.
+"""``prepare`` and ``fit_preprocessing`` for every input kind: images and windows, else table columns.
 
 A table dataset meets three designs: a table input (``splits``), an image
 input over its pixel columns (``pixels``) or time-series windows
@@ -8,10 +8,12 @@ are these two functions.
 
 from __future__ import annotations
 
-from ..design.spec import Design
+from ..design.spec import Design, TableInput
+from ..model.preprocessing import norm_layer_name
+from .columns import fit_table_features
+from .dates import set_normalization
 from .dataset import Dataset
 from .splits import Prepared, check_fractions
-from .splits import fit_preprocessing as fit_table_preprocessing
 from .splits import prepare as prepare_table
 
 
@@ -34,8 +36,19 @@ def prepare(design: Design, dataset: Dataset, seed: int = 0, val: float = 0.15, 
 
 
 def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
-    """Statistics from the training split only: window normalisation, then ``splits.fit_preprocessing``."""
+    """Statistics from the training split only: window normalisation, then each table column's.
+
+    Numeric columns: each ``<name>_norm`` layer gets the training split's mean and variance (missing left out);
+    date and text columns: their own statistics and vocabularies (``columns``).  Categorical vocabularies are
+    part of the design (they fix the input width) and already in the model; regression targets are
+    standardised in the data instead (``builder.data.scaling``).
+    """
     if design.input.kind == "window":
         from .windows import fit_window
         fit_window(model, prepared)
-    fit_table_preprocessing(model, design, prepared)
+    if isinstance(design.input, TableInput):
+        fit_table_features(model, design.input, prepared)
+        for column in design.input.columns:
+            if column.kind == "numeric":
+                name = prepared.input_names[column.name]
+                set_normalization(model.get_layer(norm_layer_name(design.input, column.name)), prepared.train.x[name])

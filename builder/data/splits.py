@@ -24,9 +24,9 @@ import numpy as np
 
 from ..errors import DataError
 from ..design.spec import Design, Head, TableInput, head_kind
-from ..model.preprocessing import model_input_names, norm_layer_name
+from ..model.preprocessing import model_input_names
 from .checks import check_finite, check_tensor_target
-from .columns import feature_values, fit_table_features
+from .columns import feature_values
 from .dataset import Dataset
 from .parallel import PARALLEL_ROWS, cores, release_memory
 from .profile import as_text, category_values
@@ -355,33 +355,6 @@ def _tensor_target(dataset: Dataset, head: Head) -> np.ndarray:
         raise DataError(f"head {head.name!r} has {units} output units but its data {key!r} has {width} "
                         f"values per sample. Set units to {width}.")
     return y
-
-
-# ----------------------------------------------------- model preprocessing
-
-def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
-    """Set each numeric input's ``<name>_norm`` mean and variance from the training split (missing left out).
-
-    Vocabularies are part of the design (they fix the input width) and are
-    already in the model; regression targets are standardised in the data
-    instead (``builder.data.scaling``).
-    """
-    train = prepared.train
-    if isinstance(design.input, TableInput):
-        fit_table_features(model, design.input, prepared)     # issue 12: dates, text
-        for column in design.input.columns:
-            if column.kind == "numeric":
-                name = prepared.input_names[column.name]
-                _set_normalization(model.get_layer(norm_layer_name(design.input, column.name)), train.x[name])
-
-
-def _set_normalization(layer, values: np.ndarray) -> None:
-    present = values[np.isfinite(values)].astype(np.float64)   # missing (and infinite) values do not count
-    mean, var = (float(present.mean()), float(present.var())) if len(present) else (0.0, 1.0)
-    layer.adapt_mean.assign(np.full(layer.adapt_mean.shape, mean, np.float32))
-    layer.adapt_variance.assign(np.full(layer.adapt_variance.shape, var if var > 0 else 1.0, np.float32))
-    layer.count.assign(len(present))
-    layer.finalize_state()
 
 
 # ---------------------------------------------------------------- predict
