@@ -130,7 +130,8 @@ def comparison_view():
     elif shown is not None:
         table = comparison.rows_for(shown.design, shown.result)
         if table:
-            st.caption(f"{shown.title}. A verdict names a winner only when the ranges mean ± spread do not overlap.")
+            st.caption(f"Ran on {shown.title}. A verdict names a winner only when the ranges mean ± spread "
+                       "do not overlap.")
             st.dataframe(table, hide_index=True)
         else:
             st.info("The comparison was stopped before every head had trained alone.")

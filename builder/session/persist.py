@@ -288,7 +288,9 @@ class StoredResult:
     def sharing(self) -> dict | None:
         if self._run.kind != "sharing":
             return None
-        return {"multi": self.test_predictions, "single": self.arrays().get("single", {}),
+        arrays = self.arrays()
+        return {"multi": _per_seed(arrays, "multi") or [self.test_predictions],
+                "single": _per_seed(arrays, "single"),
                 "single_history": self._run.extra.get("single_history", {})}
 
 
@@ -299,6 +301,15 @@ def result_arrays(result: Any) -> dict | None:
     arrays = {"predictions": result.test_predictions, "targets": getattr(result, "test_targets", None) or {},
               "weights": getattr(result, "test_weights", None) or {}}
     sharing = getattr(result, "sharing", None) or {}
-    if sharing.get("single"):
-        arrays["single"] = sharing["single"]
+    for key in ("multi", "single"):          # a comparison's predictions, one group per seed
+        per_seed = sharing.get(key) or []
+        for i, per_head in enumerate([per_seed] if isinstance(per_seed, dict) else per_seed):
+            arrays[f"{key}{i}"] = per_head
     return arrays
+
+
+def _per_seed(arrays: dict, key: str) -> list[dict]:
+    """The stored ``<key>0``, ``<key>1``... groups in seed order."""
+    seeds = sorted((int(name[len(key):]), name) for name in arrays
+                   if name.startswith(key) and name[len(key):].isdigit())
+    return [arrays[name] for _, name in seeds]
