@@ -3,6 +3,7 @@
 import streamlit as st
 
 from builder import DataError, DesignError, session
+from builder.data import dataset_bytes
 from builder.report import files, script, snippet
 from builder.report.feature_script import saved_model_inputs
 from builder.session import runs
@@ -42,7 +43,7 @@ if dataset is not None and not fits:
     columns[1].info(f"The dataset {dataset.name!r} does not fit this design's input, so it is not offered here.")
 elif dataset is not None:
     try:
-        columns[1].download_button(f"Download the data ({data_name})", files.data_file_bytes(dataset),
+        columns[1].download_button(f"Download the data ({data_name})", dataset_bytes(dataset),
                                    file_name=data_name, key="download_data", width="stretch")
     except DataError as e:
         columns[1].error(str(e))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from builder import parse_design, template
-from builder.report.files import data_file_bytes, data_file_name, design_json, history_csv
+from builder.data import dataset_bytes
+from builder.report.files import data_file_name, design_json, history_csv
 from builder.report.script import script_name, training_script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def test_the_npz_offered_for_download_is_what_the_script_reads(tmp_path):
     from builder.data import load_builtin
 
     dataset = load_builtin("seed-multi-regression", rows=10)
-    (tmp_path / "d.npz").write_bytes(data_file_bytes(dataset))
+    (tmp_path / "d.npz").write_bytes(dataset_bytes(dataset))
     arrays = np.load(tmp_path / "d.npz")
     assert sorted(arrays) == ["output1", "output2", "output3", "x"]
     assert arrays["x"].shape == (10, 10)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from builder.data import load_builtin, prepare, suggest_design
-from builder.report.files import data_file_bytes, data_file_name
+from builder.data import dataset_bytes
+from builder.report.files import data_file_name
 from builder.report.script import training_script
 from builder.report.metrics import evaluate
 from builder.design.templates import template
@@ -43,7 +44,7 @@ def _headline(result) -> float:
 
 def _script_metrics(design, dataset, tmp_path) -> dict[str, float]:
     data = data_file_name(design, dataset)
-    (tmp_path / data).write_bytes(data_file_bytes(dataset))
+    (tmp_path / data).write_bytes(dataset_bytes(dataset))
     (tmp_path / "train.py").write_text(training_script(design, data))
     done = subprocess.run([sys.executable, "train.py", "--metrics", "metrics.json"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600)
@@ -68,7 +69,7 @@ def test_the_script_reaches_the_apps_test_metrics(keras, case, tmp_path):
 def test_the_script_splits_and_encodes_the_rows_the_app_does(case, tmp_path):
     design, dataset, _ = CASES[case]()
     data = tmp_path / data_file_name(design, dataset)
-    data.write_bytes(data_file_bytes(dataset))
+    data.write_bytes(dataset_bytes(dataset))
     (tmp_path / "train.py").write_text(training_script(design, data.name))
     script = runpy.run_path(str(tmp_path / "train.py"), run_name="imported")   # defines functions, trains nothing
     x, raw = script["load_data"](str(data))

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from builder import parse_design
 from builder.model.codegen import to_python
 from builder.data import read_csv, suggest_design
-from builder.report.files import data_file_bytes, data_file_name, history_csv
+from builder.data import dataset_bytes
+from builder.report.files import data_file_name, history_csv
 from builder.report.script import training_script
 from builder.quoting import file_stem, quoted, spreadsheet_cell, unguarded
 from builder.report.snippet import predict_snippet
@@ -101,7 +102,7 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(A1)", "-2+3", "@A1", "'quoted", "plain"]
 def test_formula_cells_are_neutralised_but_negative_numbers_stay_numbers(tmp_path):
     rows = "".join(f"{f},{-1.5 * (i + 1)},{i % 2}\n" for i, f in enumerate(FORMULAS))
     dataset = read_csv(("=label,amount,flag\n" + rows).encode(), name="formulas.csv")
-    text = data_file_bytes(dataset).decode()
+    text = dataset_bytes(dataset).decode()
     cells = list(csv.reader(io.StringIO(text)))
     assert cells[0] == ["'=label", "amount", "flag"]
     assert [row[0] for row in cells[1:7]] == ["'=cmd|' /C calc'!A0", "'+SUM(A1)", "'-2+3", "'@A1", "''quoted", "plain"]
@@ -116,7 +117,7 @@ def test_the_script_reads_the_guarded_file_back_to_the_values_the_app_trained_on
     dataset = read_csv(("=label,amount,kind\n" + rows).encode(), name="formulas.csv")
     design = suggest_design(dataset, ["kind"], inputs=["=label", "amount"])
     path = tmp_path / data_file_name(design, dataset)
-    path.write_bytes(data_file_bytes(dataset))
+    path.write_bytes(dataset_bytes(dataset))
     (tmp_path / "train.py").write_text(training_script(design, path.name))
     script = runpy.run_path(str(tmp_path / "train.py"), run_name="imported")
     x, raw = script["load_data"](str(path))

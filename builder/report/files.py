@@ -12,7 +12,6 @@ import io
 import math
 from typing import Mapping, Sequence
 
-from ..data.writer import dataset_bytes
 from ..design.spec import Design, TableInput
 from ..quoting import file_stem as clean_stem, spreadsheet_cell
 
@@ -69,12 +68,6 @@ def data_file_name(design: Design, dataset=None) -> str:
     stem = dataset.name.rsplit("/", 1)[-1]
     stem = stem[:-len(extension)] if stem.lower().endswith(extension) else stem
     return clean_stem(stem, "data") + extension
-
-
-def data_file_bytes(dataset) -> bytes:
-    """The dataset as the script reads it: a CSV with the original column names, or an ``.npz``
-    with ``x`` and one array per head."""
-    return dataset_bytes(dataset)
 
 
 def renamed_inputs(design: Design) -> dict[str, str]:

@@ -250,14 +250,11 @@ def start_sharing(state: MutableMapping, service: TrainingService, design: Desig
     return begin(state, SHARING, handle, design, training.epochs)
 
 
-def planned_backend(design: Design, service: TrainingService | None = None) -> str:
-    """The backend a Train press would use for ``design``, and why; warms a worker for it when given the service."""
+def planned_backend(design: Design) -> str:
+    """The backend a Train press would use for ``design``, and why."""
     from ..train import backend as backends
 
-    choice = backends.choose(design)
-    if service is not None and hasattr(service, "prewarm"):
-        service.prewarm(choice.name)
-    return choice.describe()
+    return backends.choose(design).describe()
 
 
 def _check_dataset(dataset: Dataset | None) -> None:

@@ -122,13 +122,6 @@ class TrainingService:
         """the Keras backend this service would train ``design`` on, and why."""
         return backends.choose(as_design(design), force=self.backend)
 
-    def prewarm(self, backend: str) -> None:
-        """start a worker for ``backend`` now if none exists and one more fits under the cap."""
-        with self._lock:
-            if not self._closed and not any(w.backend == backend for w in self._workers) \
-                    and len(self._workers) < self.max_concurrent:
-                self._spawn(backend)
-
     def submit(self, design: Design | dict | str, data: Any, training: Training | None = None,
                kind: str = "train", steps_per_execution: int | str = "auto", report: Report | None = None) -> RunHandle:
         """Queue a run of ``design`` on ``data`` (a ``builder.data.Dataset`` or prepared splits).
