@@ -222,3 +222,18 @@ def test_cli_suggest_kinds_and_bad_kinds(capsys):
     assert design["heads"][0]["kind"] == "multiclass" and design["heads"][0]["classes"] == ["2007", "2008", "2009"]
     assert main(["suggest", path, "--targets", "species", "--kinds", "species"]) == 2
     assert "--kinds takes column=kind pairs such as price=regression. Received: 'species'" in capsys.readouterr().err
+
+
+def test_whole_number_class_codes_under_a_class_name_become_classes_and_amounts_stay_numbers():
+    rng = np.random.default_rng(0)
+    digit = rng.integers(0, 10, 300)
+    frame = {"label": digit, "class_id": digit % 4, "rooms": rng.integers(1, 8, 300), "x": rng.normal(size=300)}
+    import pandas as pd
+
+    dataset = read_csv(pd.DataFrame(frame).to_csv(index=False).encode(), name="codes.csv")
+    heads = {h.name: h for h in suggest_design(dataset, ["label", "class_id", "rooms"]).heads}
+    assert (heads["label"].kind, heads["label"].output.units) == ("multiclass", 10)
+    assert heads["class_id"].kind == "multiclass"
+    assert heads["rooms"].kind == "regression"          # a count of rooms is an amount, whatever its values
+    forced = suggest_design(dataset, ["label"], kinds={"label": "regression"}).heads[0]
+    assert forced.kind == "regression"                  # the user's choice wins

@@ -20,12 +20,27 @@ from builder.report.files import data_file_name
 from builder.report.script import training_script
 from builder.report.metrics import evaluate
 from builder.design.templates import template
+from builder.data import read_csv
+from feature_files import digits_frame, notes_frame, weather_frame
+
+
+def _csv(frame, name: str, targets: list[str], features: dict | None = None):
+    """A design suggested for a CSV the test generates, and the dataset as the app reads the upload."""
+    dataset = read_csv(frame.to_csv(index=False).encode(), name=name)
+    return suggest_design(dataset, targets, features=features), dataset
+
 
 CASES = {
     "penguins": lambda: (suggest_design(load_builtin("penguins"), ["species", "sex", "body_mass_g"]),
                          load_builtin("penguins"), 12),
     "seed-multi-regression": lambda: (template("seed-multi-regression"),
                                       load_builtin("seed-multi-regression", rows=1200, seed=0), 8),
+    # one CSV of each feature kind: a date and a comment column, pixel columns, a series cut into windows
+    "dates-and-text": lambda: (*_csv(notes_frame(400), "notes.csv", ["status", "score"],
+                                     {"text_mode": "tf_idf", "max_tokens": 30}), 8),
+    "pixels": lambda: (*_csv(digits_frame(300), "digits.csv", ["label", "thickness"]), 3),
+    "windows": lambda: (*_csv(weather_frame(400), "weather.csv", ["weather", "temp"],
+                              {"window": {"window": 10, "horizon": 1}}), 8),
 }
 
 
@@ -82,10 +97,9 @@ def test_the_script_splits_and_encodes_the_rows_the_app_does(case, tmp_path):
         for head, target, weight in zip(design.heads, y, weights):
             np.testing.assert_array_equal(split.y[head.name], target[part])
             np.testing.assert_array_equal(split.sample_weight[head.name], weight[part])
-        if isinstance(x, dict):
-            for name, values in split.x.items():
-                if values.dtype.kind == "f":
-                    np.testing.assert_array_equal(values, x[name][part])
+        for name, values in (split.x.items() if isinstance(x, dict) else [("input", split.x)]):
+            if values.dtype.kind in "fiu":     # numbers, date parts, pixels, windows (text is checked by training)
+                np.testing.assert_array_equal(values, (x[name] if isinstance(x, dict) else x)[part], err_msg=name)
     mean, spread = script["fit_scale"](y[-1][rows[0]], weights[-1][rows[0]])
     scale = prepared.target_scaling[design.heads[-1].name]
     assert np.allclose(mean, scale.mean) and spread == pytest.approx(scale.scale)

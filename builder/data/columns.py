@@ -28,8 +28,8 @@ def fit_table_features(model, table, prepared) -> None:
     for column in table.columns:
         name = prepared.input_names[column.name]
         if column.kind == "date":
-            from .dates import set_normalization
-            set_normalization(model.get_layer(f"{stems[column.name]}_norm"), prepared.train.x[name])
+            from .dates import set_statistics
+            set_statistics(model.get_layer(f"{stems[column.name]}_norm"), prepared.train.x[name])
         elif column.kind == "text":
             from .text import fit_text
             fit_text(model.get_layer(f"{stems[column.name]}_text"), prepared.train.x[name], column)

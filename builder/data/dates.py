@@ -65,7 +65,7 @@ def describe_parts(name: str, parts: list[str]) -> str:
     return f"{name} -> {', '.join(f'{name}_{p}' for p in parts)}"
 
 
-def set_normalization(layer, values: np.ndarray) -> None:
+def set_statistics(layer, values: np.ndarray) -> None:
     """Per-feature mean and variance of ``values`` (rows x features), NaNs left out, into a Normalization layer."""
     values = values.reshape(-1, values.shape[-1]).astype(np.float64)
     present = np.isfinite(values)
@@ -84,7 +84,8 @@ def set_normalization(layer, values: np.ndarray) -> None:
 
 
 def script_code() -> str:
-    """``expand_dates`` and its table, as standalone code for the exported training script."""
+    """``expand_dates``, its table and ``set_statistics``, as standalone code for the exported training script."""
     import inspect
 
-    return f"import warnings\n\nFIELDS = {FIELDS!r}\n\n\n{inspect.getsource(expand_dates)}"
+    return (f"import warnings\n\nFIELDS = {FIELDS!r}\n\n\n{inspect.getsource(expand_dates)}\n\n"
+            f"{inspect.getsource(set_statistics)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..design.spec import Design, TableInput
 from ..model.preprocessing import norm_layer_name
 from .columns import fit_table_features
-from .dates import set_normalization
+from .dates import set_statistics
 from .dataset import Dataset
 from .splits import Prepared, check_fractions
 from .splits import prepare as prepare_table
@@ -51,4 +51,4 @@ def fit_preprocessing(model, design: Design, prepared: Prepared) -> None:
         for column in design.input.columns:
             if column.kind == "numeric":
                 name = prepared.input_names[column.name]
-                set_normalization(model.get_layer(norm_layer_name(design.input, column.name)), prepared.train.x[name])
+                set_statistics(model.get_layer(norm_layer_name(design.input, column.name)), prepared.train.x[name])

@@ -117,6 +117,8 @@ def target_kind(profile: ColumnProfile, numeric: bool, wanted: str | None = None
     if profile.distinct < 2:
         raise DataError(f"{where} has a single class ({_one_value(profile)}), so there is nothing to predict. "
                         "Choose another target, or add rows with other values.")
+    if wanted is None and numeric and profile.distinct > 2 and looks_like_class_codes(profile):
+        return "multiclass"
     if wanted == "regression" or (wanted is None and numeric and profile.distinct > 2):
         if not numeric:
             raise DataError(f"{where} holds text, so it cannot be a regression target. "
@@ -135,6 +137,19 @@ def target_kind(profile: ColumnProfile, numeric: bool, wanted: str | None = None
     if wanted == "multiclass" or profile.distinct > 2:
         return "multiclass"
     return "binary"
+
+
+# Words in a column name that say its whole numbers are class codes (a digit's "label"), not amounts.
+CLASS_WORDS = {"label", "labels", "class", "category", "digit", "species", "genre", "breed"}
+
+
+def looks_like_class_codes(profile: ColumnProfile) -> bool:
+    """Whole numbers, few of them, under a name such as 'label' or 'class': MNIST's 'label' 0-9 is ten classes."""
+    import re
+
+    words = set(re.split(r"[^a-z]+", profile.name.lower()))
+    return (bool(words & CLASS_WORDS) and 2 < len(profile.values) <= MAX_CATEGORIES
+            and all(re.fullmatch(r"-?\d+(\.0+)?", v) for v in profile.values))
 
 
 def _one_value(profile: ColumnProfile) -> str:

@@ -199,11 +199,11 @@ def _windows(view, ends, spec: WindowInput):
 def fit_window(model, prepared: Prepared) -> None:
     """The input Normalization's per-column statistics from the training rows only."""
     from ..model.features import WINDOW_NORM
-    from .dates import set_normalization
+    from .dates import set_statistics
 
     train = prepared.train
     last = int(train.ends[-1]) + 1 if len(train.ends) else len(train.values)
-    set_normalization(model.get_layer(WINDOW_NORM), train.values[:last])
+    set_statistics(model.get_layer(WINDOW_NORM), train.values[:last])
 
 
 # ----------------------------------------------------------------- design

@@ -36,7 +36,13 @@ def feature_code(design: Design) -> str:
     if isinstance(spec, WindowInput):
         settings = quoted({"columns": list(spec.columns), "time_column": spec.time_column, "window": spec.window,
                            "horizon": spec.horizon, "stride": spec.stride})
-        return WINDOW_CODE.replace("WINDOW_LITERAL", settings)
+        import inspect
+
+        from ..data import dates, windows
+
+        return "\n\n".join([inspect.getsource(dates.set_statistics).strip(),
+                             inspect.getsource(windows.split_bounds).strip(),
+                             WINDOW_CODE.replace("WINDOW_LITERAL", settings).strip()])
     from ..data import dates, text
     from ..model.preprocessing import layer_names
 
@@ -73,7 +79,7 @@ def set_normalization(model, x, rows):
     for column, feature in FEATURE_COLUMNS.items():
         values, layer = x[COLUMNS[column]["input"]][rows], model.get_layer(feature["layer"])
         if "parts" in feature:
-            layer.adapt(values[~np.isnan(values).any(axis=1)])
+            set_statistics(layer, values)
         else:
             set_text_vocabulary(layer, values, feature["max_tokens"], feature["mode"])
 '''
@@ -96,31 +102,39 @@ def set_normalization(model, x, rows):
 WINDOW_CODE = '''
 # Time-series windows: each sample is the "window" rows up to t of "columns"; heads predict row t + "horizon"
 WINDOWS = WINDOW_LITERAL
+SPLIT_SIZES = []     # windows in training, validation and test, in that order (set by load_data)
+TRAINING_TABLE = []  # the rows the training windows cover (set by load_data): the input statistics' source
 
 
 def load_data(path):
+    """Windows of each split in time order. As in the app, the rows split by time first (training, then
+    validation, then test) and each split's windows and targets lie inside its own rows, so none overlap."""
     frame = pd.read_csv(path)
     if WINDOWS["time_column"]:
         times = pd.to_datetime(frame[WINDOWS["time_column"]], errors="coerce", format="mixed")
         frame = frame.iloc[np.argsort(times.to_numpy(), kind="stable")].reset_index(drop=True)
     values = frame[WINDOWS["columns"]].to_numpy("float32")
     window, horizon = WINDOWS["window"], WINDOWS["horizon"]
-    ends = np.arange(window - 1, len(frame) - horizon, WINDOWS["stride"])
+    bounds = split_bounds(len(frame), VALIDATION_SPLIT, TEST_SPLIT)
+    ends = [np.arange(low + window - 1, high - horizon, WINDOWS["stride"]) for low, high in zip(bounds, bounds[1:])]
+    SPLIT_SIZES[:] = [len(e) for e in ends]
+    TRAINING_TABLE[:] = [values[:ends[0][-1] + 1]]
+    ends = np.concatenate(ends)
     view = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)   # a view: no copy
     windows = view[ends - window + 1].swapaxes(1, 2)
     return windows, {h["name"]: frame[h["target"]].iloc[ends + horizon].reset_index(drop=True) for h in HEADS}
 
 
 def set_normalization(model, x, rows):
-    windows = x[rows]
-    model.get_layer("window_norm").adapt(windows[~np.isnan(windows).any(axis=(1, 2))])
+    """Per-column statistics of the table rows the training windows cover, each row once, as the app does."""
+    set_statistics(model.get_layer("window_norm"), TRAINING_TABLE[0])
 
 
 def split_rows(n, strata=None):
-    """Windows split by time, not at random: training first, then validation, then test."""
-    n_val, n_test = int(round(n * VALIDATION_SPLIT)), int(round(n * TEST_SPLIT))
+    """The splits load_data made: training windows first, then validation, then test."""
+    n_train, n_val, _ = SPLIT_SIZES
     rows = np.arange(n)
-    return rows[:n - n_val - n_test], rows[n - n_val - n_test:n - n_test], rows[n - n_test:]
+    return rows[:n_train], rows[n_train:n_train + n_val], rows[n_train + n_val:]
 '''
 
 
