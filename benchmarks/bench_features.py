@@ -152,14 +152,22 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--pixel-rows", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--parts", nargs="+", choices=["windows", "pixels"], default=["windows", "pixels"])
     parser.add_argument("--measure", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         kind, *rest = args.measure
         print(json.dumps(measure_windows(int(rest[0])) if kind == "windows" else measure_pixels(*rest)))
         return
-    w = run("windows", str(args.rows))
-    print(f"windows: {args.rows:,} rows x {COLUMNS} columns, W={WINDOW}, batch {BATCH}; "
+    if "windows" in args.parts:
+        windows(args.rows)
+    if "pixels" in args.parts:
+        pixels(args.pixel_rows, args.repeat)
+
+
+def windows(rows: int) -> None:
+    w = run("windows", str(rows))
+    print(f"windows: {rows:,} rows x {COLUMNS} columns, W={WINDOW}, batch {BATCH}; "
           f"{w['train_windows']:,} training windows; {os.cpu_count()} CPUs")
     print("| measurement | baseline, same run | windows | ratio | target |\n|---|---:|---:|---:|---|")
     ratio = w["growth_mb"] / w["table_mb"]
@@ -168,17 +176,20 @@ def main() -> None:
     speed = w["feed_batches_s"] / w["model_batches_s"]
     print(f"| batches/s | the LSTM model training on batches in memory: {w['model_batches_s']:.0f} | "
           f"pipeline alone: {w['feed_batches_s']:.0f} | {speed:.1f}x | >= 1x {'met' if speed >= 1 else 'NOT met'} |")
+
+
+def pixels(rows: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pixels.csv"
-        write_pixels(path, args.pixel_rows)
+        write_pixels(path, rows)
         size = path.stat().st_size / 2**20
         results = {"bare": [], "ours": []}
-        for _ in range(args.repeat):          # alternate, so load on a shared machine hits both alike
+        for _ in range(repeat):          # alternate, so load on a shared machine hits both alike
             for mode in results:
                 results[mode].append(run("pixels", mode, str(path)))
     best = {mode: min(r["seconds"] for r in runs) for mode, runs in results.items()}
-    print(f"\npixels: {args.pixel_rows:,} rows x 785 columns, {size:.0f} MB; {results['ours'][0]['shape']}")
-    print(f"| step | seconds (best of {args.repeat}) | x bare | target |\n|---|---:|---:|---|")
+    print(f"\npixels: {rows:,} rows x 785 columns, {size:.0f} MB; {results['ours'][0]['shape']}")
+    print(f"| step | seconds (best of {repeat}) | x bare | target |\n|---|---:|---:|---|")
     print(f"| bare `pandas.read_csv` | {best['bare']:.2f} | 1.00 | |")
     ratio = best["ours"] / best["bare"]
     print(f"| `builder.data.read_csv` (profile included) + pixel layout | {best['ours']:.2f} | {ratio:.2f} | "

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+import numpy as np
 
 from builder.cli import main
 from builder.data import read_csv
@@ -171,3 +172,23 @@ def test_a_latin1_byte_after_the_sniffed_start_reads_as_latin1(tmp_path):
     dataset = read_csv(path)
     assert dataset.frame["city"].iloc[-1] == "Montréal"
     assert dataset.source.endswith("latin-1")
+
+
+@pytest.mark.parametrize("late", ["", "2.5,x\n"])
+def test_a_file_parsed_in_byte_ranges_reads_as_pandas_does(monkeypatch, tmp_path, late):
+    """Large files are parsed a byte range per thread, every range typed from the file's first lines;
+    a later float in a column typed whole numbers still reads (the file is read again another way)."""
+    import pandas as pd
+
+    from builder.data import arrowstream
+
+    monkeypatch.setattr(arrowstream, "SPLIT_BYTES", 2048)
+    monkeypatch.setattr(arrowstream, "SCHEMA_BYTES", 1024)
+    monkeypatch.setattr(arrowstream, "STREAM_BLOCK", 1024)
+    path = tmp_path / "long.csv"
+    path.write_text("n,label\n" + "".join(f"{i},{'x' if i % 3 else 'y'}\n" for i in range(3000)) + late)
+    ds = read_csv(path)
+    expected = pd.read_csv(path)
+    assert ds.rows == len(expected) == 3000 + bool(late)
+    np.testing.assert_array_equal(ds.frame["n"].to_numpy(dtype=float), expected["n"].to_numpy(dtype=float))
+    assert ds.frame["label"].astype(str).tolist() == expected["label"].tolist()

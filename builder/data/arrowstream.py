@@ -19,6 +19,7 @@ STREAM_BLOCK = 2**20
 WIDE_COLUMNS = 500           # from this many columns, a table is "wide": kept in few blocks, profiled as one
 WIDE_BLOCK = 16 * 2**20      # a wide table's rows are long: 1 MB blocks of a few rows cost 3-4x the parse
 SPLIT_BYTES = 32 * 2**20     # files from this size are parsed in byte ranges, two per core
+SCHEMA_BYTES = 4 * 2**20     # a split file's column types come from its first 4 MB (thousands of rows)
 
 
 def stream(source, delimiter: str, encoding: str, size: int, split: bool = True, wide: bool = False):
@@ -34,21 +35,25 @@ def stream(source, delimiter: str, encoding: str, size: int, split: bool = True,
 
     ranges = _ranges(source, size) if split else [(0, size)]
     block = WIDE_BLOCK if wide else STREAM_BLOCK
-    first = open_range(source, delimiter, encoding, *ranges[0], None, block)
     if len(ranges) == 1:
+        first = open_range(source, delimiter, encoding, *ranges[0], None, block)
         table = pa.Table.from_batches(list(first), schema=first.schema)
+        del first
     else:
         from concurrent.futures import ThreadPoolExecutor
 
+        # Types come from the file's first lines, read once up front, so that every range (the first too)
+        # starts at once: inferring them from the first range's 16 MB block left the other cores idle.
+        schema = open_range(source, delimiter, encoding, 0, ranges[0][1], None, SCHEMA_BYTES).schema
+
         def read(k: int):
-            reader = first if k == 0 else open_range(source, delimiter, encoding, *ranges[k], first.schema, block)
-            return pa.Table.from_batches(list(reader), schema=first.schema)
+            reader = open_range(source, delimiter, encoding, *ranges[k], schema, block, header=k == 0)
+            return pa.Table.from_batches(list(reader), schema=schema)
 
         with ThreadPoolExecutor(len(ranges)) as pool:
             parts = list(pool.map(read, range(len(ranges))))
         table = pa.concat_tables(parts)
         del parts
-    del first
     try:
         # split_blocks frees each Arrow column once converted (a lower peak for long files); a wide table
         # (thousands of columns) stays one block per type instead, or every column lookup gets slow.
@@ -116,8 +121,10 @@ class _Range(io.RawIOBase):
         super().close()
 
 
-def open_range(source, delimiter: str, encoding: str, start: int, end: int, schema, block: int = STREAM_BLOCK):
-    """A streaming reader of one byte range; ranges after the first get the first's column names and types."""
+def open_range(source, delimiter: str, encoding: str, start: int, end: int, schema, block: int = STREAM_BLOCK,
+               header: bool = False):
+    """A streaming reader of one byte range, given the column names and types (``schema``) or inferring them
+    from its first block; ``header``: the range starts with the header line, which is skipped."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -132,7 +139,7 @@ def open_range(source, delimiter: str, encoding: str, start: int, end: int, sche
     read = dict(block_size=block, encoding=encoding)
     convert = dict(strings_can_be_null=True, null_values=NULL_VALUES)
     if schema is not None:
-        read["column_names"] = schema.names
+        read.update(column_names=schema.names, skip_rows=int(header))
         convert["column_types"] = schema
     return pacsv.open_csv(stream, read_options=pacsv.ReadOptions(**read),
                           parse_options=pacsv.ParseOptions(delimiter=delimiter),
