@@ -82,7 +82,6 @@ class Balancing(keras.callbacks.Callback):
         self.base = tf.constant(BASE_LOSS_WEIGHTS, dtype='float32')
         self.log_vars = tf.Variable(tf.zeros(k), trainable=True)
         self.factors = tf.Variable(tf.ones(k), trainable=False)
-        self.balance_optimizer = keras.optimizers.Adam(learning_rate={rate!r})
         self.losses = []
         if "y" in first_batch:
             x, y, w = first_batch["x"], first_batch["y"], first_batch["sample_weight"]
@@ -112,8 +111,8 @@ class Balancing(keras.callbacks.Callback):
         extra = [self.log_vars] if BALANCING == 'uncertainty' else []
         gradients = tape.gradient(loss, variables + extra)
         model.optimizer.apply_gradients(zip(gradients[:len(variables)], variables))
-        if extra:
-            self.balance_optimizer.apply_gradients(zip(gradients[len(variables):], extra))
+        if extra:   # plain gradient descent on the log-variances: one operation a step
+            self.log_vars.assign_sub({rate!r} * gradients[-1])
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def on_epoch_end(self, epoch, logs=None):

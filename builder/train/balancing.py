@@ -8,7 +8,7 @@
   slowly over the last epoch gets more weight: ``K * softmax(r / T)`` with ``r = L(t-1) / L(t-2)``, ``T = 2``.
 
 The saved ``.keras`` file stays the plain functional model: the extra variables live here, not in
-the model: uncertainty weighting trains its log-variances with their own optimizer through a
+the model: uncertainty weighting trains its log-variances by plain gradient descent through a
 replacement ``train_step`` set on the model *instance* (an instance attribute is not serialised);
 DWA only swaps each compiled head loss weight for a variable it reassigns between epochs.  Keras' own per-head ``<head>_loss``
 logs stay unweighted; ``loss`` is the balanced total.
@@ -27,7 +27,7 @@ METHODS = {
     "dwa": "dynamic weight average (Liu et al. 2019): heads whose loss falls slowly get more weight each epoch",
 }
 DWA_TEMPERATURE = 2.0
-UNCERTAINTY_LEARNING_RATE = 0.01   # the log-variances need to move by units, not by thousandths
+UNCERTAINTY_LEARNING_RATE = 0.01   # gradient-descent step of the log-variances: they move by units per epochs
 
 
 def is_balanced(design, training=None) -> bool:
@@ -64,9 +64,6 @@ class Balancer:
         k = len(self.heads)
         if self.method == "uncertainty":
             self.log_vars = tf.Variable(tf.zeros(k), trainable=True, name="balancing_log_variance")
-            import keras
-
-            self.optimizer = keras.optimizers.Adam(learning_rate=UNCERTAINTY_LEARNING_RATE)
         else:
             self.factors = tf.Variable(tf.ones(k), trainable=False, name="balancing_factor")
             self.head_weights = [tf.Variable(h.loss_weight, dtype="float32", trainable=False) for h in design.heads]
@@ -142,7 +139,9 @@ def _balanced_train_step(model, balancer: Balancer) -> Callable:
         gradients = tape.gradient(loss, variables + extra)
         model.optimizer.apply_gradients(zip(gradients[:len(variables)], variables))
         if extra:
-            balancer.optimizer.apply_gradients(zip(gradients[len(variables):], extra))
+            # Plain gradient descent: the log-variances' gradient w * (1 - exp(-s) * loss) is already of
+            # order one, and a second Adam (a dozen small operations a step) cost ~10% on small models.
+            balancer.log_vars.assign_sub(UNCERTAINTY_LEARNING_RATE * gradients[-1])
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     return train_step
