@@ -30,10 +30,16 @@ def _csv(frame, name: str, targets: list[str], features: dict | None = None):
     return suggest_design(dataset, targets, features=features), dataset
 
 
+def _with(design, **training):
+    return design.model_copy(update={"training": design.training.model_copy(update=training)})
+
+
 CASES = {
     "penguins": lambda: (suggest_design(load_builtin("penguins"), ["species", "sex", "body_mass_g"]),
                          load_builtin("penguins"), 12),
     "seed-multi-regression": lambda: (template("seed-multi-regression"),
+                                      load_builtin("seed-multi-regression", rows=1200, seed=0), 8),
+    "uncertainty-weighting": lambda: (_with(template("seed-multi-regression"), balancing="uncertainty"),
                                       load_builtin("seed-multi-regression", rows=1200, seed=0), 8),
     # one CSV of each feature kind: a date and a comment column, pixel columns, a series cut into windows
     "dates-and-text": lambda: (*_csv(notes_frame(400), "notes.csv", ["status", "score"],
