@@ -23,11 +23,6 @@ def auto(monkeypatch):
     monkeypatch.setattr(backends, "jax_installed", lambda: True)
 
 
-def without_meter(design):
-    """The design with the task-interference meter off (the meter reads gradients with TensorFlow)."""
-    return design.model_copy(update={"training": design.training.model_copy(update={"interference": "off"})})
-
-
 def penguins_design():
     data = load_builtin("penguins")
     return suggest_design(data, data.targets)
@@ -39,18 +34,16 @@ def penguins_design():
     ("seed-image-class-reg", "tensorflow", "convolutions"),
 ])
 def test_each_template_gets_the_backend_measured_fastest_for_it(auto, name, expected, words):
-    choice = backends.choose(without_meter(template(name)))
+    choice = backends.choose(template(name))
     assert choice.name == expected and words in choice.reason
 
 
-def test_the_multitask_tools_keep_a_design_on_tensorflow(auto):
+def test_loss_balancing_keeps_a_design_on_tensorflow_and_the_meter_does_not(auto):
     dense = template("seed-multi-regression")            # three heads: the meter is on by default
-    assert backends.choose(dense).name == "tensorflow"
-    assert "interference meter" in backends.choose(dense).reason
-    balanced = without_meter(dense).model_copy(update={"training": without_meter(dense).training.model_copy(
-        update={"balancing": "uncertainty"})})
-    assert "loss balancing" in backends.choose(balanced).reason
-    forced = backends.choose(dense, force="jax")
+    assert backends.choose(dense).name == "jax"
+    balanced = dense.model_copy(update={"training": dense.training.model_copy(update={"balancing": "uncertainty"})})
+    assert backends.choose(balanced).name == "tensorflow" and "loss balancing" in backends.choose(balanced).reason
+    forced = backends.choose(balanced, force="jax")
     assert forced.name == "tensorflow" and "asked for JAX" in forced.reason
 
 
@@ -64,7 +57,7 @@ def test_string_columns_and_distributed_runs_stay_on_tensorflow(auto):
 def test_without_jax_everything_trains_on_tensorflow(monkeypatch):
     monkeypatch.delenv(backends.SETTING, raising=False)
     monkeypatch.setattr(backends, "jax_installed", lambda: False)
-    choice = backends.choose(without_meter(template("seed-multi-regression")))
+    choice = backends.choose(template("seed-multi-regression"))
     assert choice.name == "tensorflow" and "not installed" in choice.reason
 
 
@@ -72,9 +65,9 @@ def test_the_setting_forces_a_backend_and_a_typo_is_named_not_fatal(auto, monkey
     monkeypatch.setenv(backends.SETTING, "tensorflow")
     assert backends.choose(template("seed-multi-regression")) == backends.Choice(
         "tensorflow", f"set by {backends.SETTING} or --backend", forced=True)
-    assert backends.choose(without_meter(template("seed-image-class-reg")), force="jax").name == "jax"
+    assert backends.choose(template("seed-image-class-reg"), force="jax").name == "jax"
     monkeypatch.setenv(backends.SETTING, "jaxx")
-    choice = backends.choose(without_meter(template("seed-multi-regression")))
+    choice = backends.choose(template("seed-multi-regression"))
     assert choice.name == "jax" and "Received: 'jaxx'" in choice.reason
 
 
@@ -120,7 +113,7 @@ def test_the_same_weights_predict_the_same_under_tensorflow_and_jax(keras, tmp_p
 
 @needs_jax
 def test_cli_says_which_backend_trained_and_the_flag_forces_one(tmp_path):
-    design = without_meter(template("seed-multi-regression"))
+    design = template("seed-multi-regression")
     (tmp_path / "d.json").write_text(design.to_json())
     data = load_builtin("seed-multi-regression", rows=120)
     np.savez(tmp_path / "d.npz", x=data.x, **data.y)
@@ -149,7 +142,7 @@ def test_a_design_trained_on_each_backend_saves_a_model_that_predicts_what_was_r
     from builder.train.engine import predict_test
 
     monkeypatch.delenv(backends.SETTING, raising=False)
-    dense = without_meter(template("seed-multi-regression"))
+    dense = template("seed-multi-regression")        # three heads: the interference meter reads on JAX too
     runs = [(dense, load_builtin("seed-multi-regression", rows=200), "jax"),
             (penguins_design(), load_builtin("penguins"), "tensorflow")]
     service = TrainingService(max_concurrent=1, warm_workers=0)
@@ -159,8 +152,11 @@ def test_a_design_trained_on_each_backend_saves_a_model_that_predicts_what_was_r
             handle = service.submit(design, data, training)
             assert handle.backend.name == expected
             assert handle.wait(300), handle.status_text()
-            started = next(e for e in handle.poll() if e["type"] == "started")
+            events = handle.poll()
+            started = next(e for e in events if e["type"] == "started")
             assert started["backend"] == expected and started["backend_reason"] == handle.backend.reason
+            meter = [e for e in events if e["type"] == "interference"]
+            assert len(meter) == (2 if len(design.heads) > 1 else 0) and all(-1.0 <= v <= 1.0 for e in meter for v in e["cosine"].values())
             result = handle.result
             assert handle.status == "finished" and result.backend == expected
             prepared = prepare(design, data, seed=training.seed, val=training.validation_split)

@@ -80,11 +80,13 @@ def test_dynamic_weight_average_reweighs_each_epoch_and_keeps_the_total_weight()
 def test_interference_meter_sees_agreement_and_conflict():
     rng, x, t = features()
     noisy = t + rng.normal(size=t.shape).astype("float32")
-    # Two heads predicting one target through a narrow shared layer: both learn the one best readout of
-    # its four features, so they pull the trunk the same way. (Through a wide layer each head keeps its
-    # own readout of redundant features and the cosine stays near cos(readout a, readout b): 0.2-0.6.)
+    # Two heads predicting one target through a narrow shared layer: both converge to the one best readout
+    # of its four features, so they pull the trunk the same way (0.99 for seeds 0-2 here). Through a wide
+    # layer each head keeps its own readout of redundant features, and the cosine stays near the cosine
+    # of the two readouts (0.2-0.6): the heads do change different weights.
     narrow = [{"type": "Dense", "id": "shared", "units": 4, "activation": "tanh"}]
-    events, _ = train(design({"a": {}, "b": {}}, narrow, epochs=30), x, {"a": noisy, "b": noisy.copy()})
+    events, _ = train(design({"a": {}, "b": {}}, narrow, epochs=30, learning_rate=0.03), x,
+                      {"a": noisy, "b": noisy.copy()})
     same = readings(events, "a|b")
     assert same > 0.8
     assert "agree" in [e for e in events if e["type"] == "interference"][-1]["sentence"]

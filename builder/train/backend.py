@@ -107,12 +107,9 @@ def _needs_tensorflow(design: Design, strategy: str | None) -> str | None:
 def _jax_cannot(design: Design) -> str | None:
     """What in ``design``'s run only TensorFlow can do, in words, or None."""
     from .balancing import is_balanced
-    from .interference import enabled as meter_enabled
 
     if isinstance(design.input, TableInput) and any(c.kind != "numeric" for c in design.input.columns):
         return "string columns are looked up inside a TensorFlow graph"
-    if meter_enabled(design):
-        return "the task-interference meter reads gradients with TensorFlow (switch it off to train on JAX)"
     if is_balanced(design):
         return "loss balancing trains with a TensorFlow step"
     return None

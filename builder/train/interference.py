@@ -7,7 +7,7 @@ The meter reports the cosine similarity of each pair of those gradients (+1: the
 trunk's gradient norm (after its loss weight).  ``reading`` turns the latest values into one sentence;
 ``branch_advice`` proposes a design edit the user may apply (never applied here).
 
-The callback imports TensorFlow inside functions; ``reading`` and ``branch_advice`` are pure Python.
+The callback imports Keras (and TensorFlow or JAX) inside functions; ``reading`` and ``branch_advice`` are pure Python.
 """
 
 from __future__ import annotations
@@ -120,31 +120,73 @@ def probe_batch(design, split, rows: int = PROBE_ROWS, scaling: dict | None = No
 
 
 def gradient_function(model, design, variables) -> Callable:
-    """A compiled function: probe batch -> (cosine matrix, per-head trunk gradient norms)."""
+    """A compiled function: probe batch -> (cosine matrix, per-head trunk gradient norms), on the backend
+    the model trains on (Keras reads its backend once per process)."""
     import keras
-    import tensorflow as tf
 
     losses = [keras.losses.get(h.loss) for h in design.heads]
+    if keras.backend.backend() == "jax":
+        return _jax_gradient_function(model, losses, variables)
+    import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
     def measure(x, ys, ws):
         with tf.GradientTape(persistent=True) as tape:
-            predictions = model(x, training=False)
-            if not isinstance(predictions, (list, tuple)):
-                predictions = [predictions]
-            head_losses = [tf.reduce_sum(fn(y, p) * w) / tf.maximum(tf.reduce_sum(w), 1.0)
-                           for fn, y, p, w in zip(losses, ys, predictions, ws)]
+            head_losses = _head_losses(losses, model(x, training=False), ys, ws)
         flat = []
         for loss in head_losses:
             grads = tape.gradient(loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
             flat.append(tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0))
         del tape
-        g = tf.stack(flat)
-        norms = tf.norm(g, axis=1)
-        cos = tf.matmul(g, g, transpose_b=True) / tf.maximum(norms[:, None] * norms[None, :], 1e-12)
-        return cos, norms
+        return _cosine_and_norms(tf.stack(flat))
 
     return measure
+
+
+def _jax_gradient_function(model, losses: list, variables: list) -> Callable:
+    """The same measure on JAX: each head's loss is differentiated with respect to the trunk's weights
+    through ``stateless_call``, so training's own state is only read, never changed."""
+    import jax
+    import jax.numpy as jnp
+
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    trunk = [position[id(v)] for v in variables]
+
+    def head_losses(trunk_values, trainable, non_trainable, x, ys, ws):
+        values = list(trainable)
+        for i, value in zip(trunk, trunk_values):
+            values[i] = value
+        predictions, _ = model.stateless_call(values, non_trainable, x, training=False)
+        return jnp.stack(_head_losses(losses, predictions, ys, ws))
+
+    @jax.jit
+    def measure(trainable, non_trainable, x, ys, ws):
+        jacobian = jax.jacrev(head_losses)([trainable[i] for i in trunk], trainable, non_trainable, x, ys, ws)
+        return _cosine_and_norms(jnp.concatenate([j.reshape(j.shape[0], -1) for j in jacobian], axis=1))
+
+    def call(x, ys, ws):
+        model.jax_state_sync()    # mid-epoch, Keras on JAX holds the weights outside the variables
+        return measure([v.value for v in model.trainable_variables],
+                       [v.value for v in model.non_trainable_variables], x, ys, ws)
+
+    return call
+
+
+def _head_losses(losses: list, predictions, ys, ws) -> list:
+    """Each head's sample-weighted mean loss (Keras ops: TensorFlow and JAX alike)."""
+    from keras import ops
+
+    if not isinstance(predictions, (list, tuple)):
+        predictions = [predictions]
+    return [ops.sum(fn(y, p) * w) / ops.maximum(ops.sum(w), 1.0) for fn, y, p, w in zip(losses, ys, predictions, ws)]
+
+
+def _cosine_and_norms(g):
+    """Cosine similarity between every pair of rows of ``g`` (one flattened gradient per head), and norms."""
+    from keras import ops
+
+    norms = ops.norm(g, axis=1)
+    return ops.matmul(g, ops.transpose(g)) / ops.maximum(norms[:, None] * norms[None, :], 1e-12), norms
 
 
 def summarise(heads: list[str], cos, norms, weights: dict[str, float]) -> tuple[dict, dict]:
@@ -161,6 +203,7 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
                    weights: Callable[[], dict], extra: dict | None = None, scaling: dict | None = None):
     """A Keras callback that emits an ``interference`` event every epoch, or every ``every`` steps."""
     import keras
+    import numpy as np
 
     from .events import event
 
@@ -179,7 +222,7 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
                 return
             started = time.perf_counter()
             cos, norms = measure(x, ys, ws)
-            cosine, share = summarise(heads, cos.numpy(), norms.numpy(), weights())
+            cosine, share = summarise(heads, np.asarray(cos), np.asarray(norms), weights())
             if not all(math.isfinite(v) for v in cosine.values()):
                 return
             emit(event("interference", run_id, at=round(at, 4), cosine=cosine, share=share,

@@ -23,10 +23,8 @@ def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, 
 
     out = []
     balancer = None
-    if keras.backend.backend() != "tensorflow":
-        # Both tools take gradients with tf.GradientTape; another backend trains with fixed weights, no meter.
-        return out
-    if balancing.is_balanced(design, training):
+    # Balancing replaces TensorFlow's train step; the backend choice keeps balanced runs on TensorFlow.
+    if balancing.is_balanced(design, training) and keras.backend.backend() == "tensorflow":
         balancer = balancing.Balancer(design, training)
         balancer.install(model, interference.probe_batch(design, prepared.train, rows=8, scaling=scaling))
         out.append(balancing.weights_callback(balancer, emit, run_id, extra))
