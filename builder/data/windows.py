@@ -35,31 +35,42 @@ class WindowSplit(Split):
 
         ``targets``: the heads' targets as training sees them (e.g. standardised), default ``y``.
         """
-        import tensorflow as tf
+        targets = targets or self.y
+        return window_batches(self.values, self.ends, self.window, [targets[h] for h in heads],
+                              [self.sample_weight[h] for h in heads], batch_size, shuffle, seed)
 
-        values, ends = tf.constant(self.values), tf.constant(self.ends, tf.int64)
-        offsets = tf.range(1 - self.window, 1, dtype=tf.int64)
-        ys = [tf.constant((targets or self.y)[h]) for h in heads]
-        ws = [tf.constant(self.sample_weight[h]) for h in heads]
 
-        def gather(i):
-            x = tf.gather(values, tf.gather(ends, i)[:, None] + offsets[None, :])
-            y, w = [tf.gather(a, i) for a in ys], [tf.gather(a, i) for a in ws]
-            return (x, y[0], w[0]) if len(heads) == 1 else (x, tuple(y), tuple(w))
+def window_batches(values, ends, window, ys, ws, batch_size, shuffle, seed):
+    """tf.data batches of (x, y, sample_weight): x[i] is rows ends[i] - window + 1 .. ends[i] of ``values``,
+    gathered per batch from the one table; ``ys`` and ``ws`` hold one array per head.
+    (The exported training script holds a copy of this function.)"""
+    import tensorflow as tf
 
-        n = self.n
-        if shuffle:
-            # One permutation tensor per epoch: a shuffle buffer would hold every window index as its own
-            # element (about 100 bytes each), more than the table itself for a long series.
-            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-            order = seeds.map(lambda s: tf.random.experimental.stateless_shuffle(
-                tf.range(n, dtype=tf.int64), seed=tf.stack([s, tf.constant(seed, tf.int64)])))
-        else:
-            order = tf.data.Dataset.from_tensors(tf.range(n, dtype=tf.int64))
-        ds = order.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(batch_size))
-        # Two batches gathered ahead are plenty (gathering is ~50x faster than an LSTM step) and keep memory
-        # flat; AUTOTUNE grows buffers and threads, whose memory then stays with the process.
-        return ds.map(gather, num_parallel_calls=2).prefetch(2)
+    values, ends = tf.constant(values), tf.constant(ends, tf.int64)
+    offsets = tf.range(1 - window, 1, dtype=tf.int64)
+    ys, ws = [tf.constant(a) for a in ys], [tf.constant(a) for a in ws]
+
+    def gather(i):
+        x = tf.gather(values, tf.gather(ends, i)[:, None] + offsets[None, :])
+        y, w = [tf.gather(a, i) for a in ys], [tf.gather(a, i) for a in ws]
+        return (x, y[0], w[0]) if len(ys) == 1 else (x, tuple(y), tuple(w))
+
+    n = int(ends.shape[0])
+    if shuffle:
+        # One permutation tensor per epoch: a shuffle buffer would hold every window index as its own
+        # element (about 100 bytes each), more than the table itself for a long series.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+        order = seeds.map(lambda s: tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([s, tf.constant(seed, tf.int64)])))
+    else:
+        order = tf.data.Dataset.from_tensors(tf.range(n, dtype=tf.int64))
+    ds = order.flat_map(lambda rows: tf.data.Dataset.from_tensor_slices(rows).batch(batch_size))
+    # flat_map hides the number of batches; Keras needs it to run several steps per call without losing
+    # the epoch's last batches (the results then match one step per call).
+    ds = ds.apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))
+    # Two batches gathered ahead are plenty (gathering is ~50x faster than an LSTM step) and keep memory
+    # flat; AUTOTUNE grows buffers and threads, whose memory then stays with the process.
+    return ds.map(gather, num_parallel_calls=2).prefetch(2)
 
 
 # ------------------------------------------------------------------ order

@@ -42,6 +42,7 @@ def feature_code(design: Design) -> str:
 
         return "\n\n".join([inspect.getsource(dates.set_statistics).strip(),
                              inspect.getsource(windows.split_bounds).strip(),
+                             inspect.getsource(windows.window_batches).strip(),
                              WINDOW_CODE.replace("WINDOW_LITERAL", settings).strip()])
     from ..data import dates, text
     from ..model.preprocessing import layer_names
@@ -106,9 +107,23 @@ SPLIT_SIZES = []     # windows in training, validation and test, in that order (
 TRAINING_TABLE = []  # the rows the training windows cover (set by load_data): the input statistics' source
 
 
+class Windows:
+    \"\"\"Every window of the series as one table and each window's last row; windows[rows] copies those.\"\"\"
+
+    def __init__(self, values, ends):
+        self.values, self.ends = values, ends
+
+    def __len__(self):
+        return len(self.ends)
+
+    def __getitem__(self, rows):
+        view = np.lib.stride_tricks.sliding_window_view(self.values, WINDOWS["window"], axis=0)  # no copy
+        return view[self.ends[rows] - WINDOWS["window"] + 1].swapaxes(1, 2)
+
+
 def load_data(path):
-    """Windows of each split in time order. As in the app, the rows split by time first (training, then
-    validation, then test) and each split's windows and targets lie inside its own rows, so none overlap."""
+    \"\"\"The series' windows, split by time as in the app: the rows split first (training, then validation,
+    then test) and each split's windows and targets lie inside its own rows, so none overlap.\"\"\"
     frame = pd.read_csv(path)
     if WINDOWS["time_column"]:
         times = pd.to_datetime(frame[WINDOWS["time_column"]], errors="coerce", format="mixed")
@@ -120,21 +135,27 @@ def load_data(path):
     SPLIT_SIZES[:] = [len(e) for e in ends]
     TRAINING_TABLE[:] = [values[:ends[0][-1] + 1]]
     ends = np.concatenate(ends)
-    view = np.lib.stride_tricks.sliding_window_view(values, window, axis=0)   # a view: no copy
-    windows = view[ends - window + 1].swapaxes(1, 2)
-    return windows, {h["name"]: frame[h["target"]].iloc[ends + horizon].reset_index(drop=True) for h in HEADS}
+    return Windows(values, ends), {h["name"]: frame[h["target"]].iloc[ends + horizon].reset_index(drop=True)
+                                   for h in HEADS}
 
 
 def set_normalization(model, x, rows):
-    """Per-column statistics of the table rows the training windows cover, each row once, as the app does."""
+    \"\"\"Per-column statistics of the table rows the training windows cover, each row once, as the app does.\"\"\"
     set_statistics(model.get_layer("window_norm"), TRAINING_TABLE[0])
 
 
 def split_rows(n, strata=None):
-    """The splits load_data made: training windows first, then validation, then test."""
+    \"\"\"The splits load_data made: training windows first, then validation, then test.\"\"\"
     n_train, n_val, _ = SPLIT_SIZES
     rows = np.arange(n)
     return rows[:n_train], rows[n_train:n_train + n_val], rows[n_train + n_val:]
+
+
+def fit_data(x, y, weights, rows, batch_size, shuffle):
+    \"\"\"Batches gathered from the one table (never a copy of every window), shuffled as the app shuffles.\"\"\"
+    data = window_batches(x.values, x.ends[rows], WINDOWS["window"], [t[rows] for t in y],
+                          [w[rows] for w in weights], batch_size, shuffle, SEED)
+    return dict(x=data, shuffle=False)
 '''
 
 

@@ -75,8 +75,9 @@ def training_script(design: Design, data_file: str | None = None) -> str:
         TABLE_CODE if table else NPZ_CODE,
         TARGET_CODE,
         SPLIT_CODE,
-        *([feature_code(design)] if uses_features(design) else []),   # issue 12: redefines the loader
         FIT_CODE,
+        # issue 12: after the generic code, so that its loader (and, for windows, batching) replace them
+        *([feature_code(design)] if uses_features(design) else []),
         multitask_script.helper_code(design),     # class weights and loss balancing, when chosen
         MAIN_CODE.replace("PREPROCESS", "set_normalization(model, x, train)" if table else "pass  # arrays: none")
         .replace("    callbacks = []\n", "    callbacks = []\n" + multitask_script.main_code(design)),
