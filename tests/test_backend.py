@@ -112,6 +112,24 @@ def test_the_same_weights_predict_the_same_under_tensorflow_and_jax(keras, tmp_p
 
 
 @needs_jax
+def test_loss_balancing_in_a_process_started_on_jax_is_one_clear_message(tmp_path):
+    design = template("seed-multi-regression")
+    design = design.model_copy(update={"training": design.training.model_copy(update={"balancing": "uncertainty"})})
+    (tmp_path / "d.json").write_text(design.to_json())
+    data = load_builtin("seed-multi-regression", rows=120)
+    np.savez(tmp_path / "d.npz", x=data.x, **data.y)
+    env = {k: v for k, v in os.environ.items() if k != backends.SETTING}
+    done = subprocess.run([sys.executable, "-m", "builder", "train", str(tmp_path / "d.json"), "--data",
+                           str(tmp_path / "d.npz"), "--epochs", "1", "--out", str(tmp_path / "m.keras")],
+                          cwd=ROOT, env=dict(env, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert ("uncertainty weighting (Kendall et al. 2018) needs Keras on TensorFlow, and this process runs Keras "
+            "on JAX") in done.stderr
+    assert not (tmp_path / "m.keras").exists()
+
+
+@needs_jax
 def test_cli_says_which_backend_trained_and_the_flag_forces_one(tmp_path):
     design = template("seed-multi-regression")
     (tmp_path / "d.json").write_text(design.to_json())

@@ -23,8 +23,17 @@ def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, 
 
     out = []
     balancer = None
-    # Balancing replaces TensorFlow's train step; the backend choice keeps balanced runs on TensorFlow.
-    if balancing.is_balanced(design, training) and keras.backend.backend() == "tensorflow":
+    if balancing.is_balanced(design, training):
+        if keras.backend.backend() != "tensorflow":
+            # The backend choice keeps balanced runs on TensorFlow; only a process started on another
+            # backend gets here, and training with fixed weights instead would not be what was asked.
+            from ..errors import DesignError, Problem
+            from .backend import label
+
+            raise DesignError([Problem("training settings", f"{balancing.METHODS[training.balancing].split(':')[0]} "
+                                       f"needs Keras on TensorFlow, and this process runs Keras on "
+                                       f"{label(keras.backend.backend())}. Unset KERAS_BACKEND (or set "
+                                       "BUILDER_KERAS_BACKEND=tensorflow), or choose fixed weights.")])
         balancer = balancing.Balancer(design, training)
         balancer.install(model, interference.probe_batch(design, prepared.train, rows=8, scaling=scaling))
         out.append(balancing.weights_callback(balancer, emit, run_id, extra))
