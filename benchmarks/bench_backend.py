@@ -93,12 +93,13 @@ def plain_fit(design, prepared, epochs: int) -> float:
     import keras
 
     from builder.model.build import build_model, compile_model
-    from builder.train.engine import _fit_preprocessing, fit_arguments
+    from builder.data import fit_preprocessing
+    from builder.train.engine import fit_arguments
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     model = build_model(design)
-    _fit_preprocessing(model, design, prepared)
+    fit_preprocessing(model, design, prepared)
     compile_model(model, design)
     timer = epoch_timer(keras)
     args = fit_arguments(design, prepared.train, design.training.batch_size, True, 0)
