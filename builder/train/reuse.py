@@ -12,8 +12,8 @@ same saved ``.keras`` file (``tests/test_reuse.py``).
 
 A trace bakes in more than the variables, so a kept model is used only when all of this matches:
 the design (layers, losses, loss weights, metrics, names), the optimizer, learning rate and batch size,
-steps per execution, the backend, and the constants preprocessing layers derive from the data
-(Normalization's mean and variance: a digest of the new model's non-trainable variables).  Loss
+steps per execution, the backend, and what preprocessing layers learnt from the data (Normalization's
+mean and variance, text vocabularies: a digest of the new model's non-trainable variables and vocabularies).  Loss
 balancing replaces the train step and distributed runs build under a strategy: those always compile anew.
 
 The model ``fit_model`` returns is therefore valid until the next ``fit_model`` of the same design in
@@ -103,6 +103,11 @@ def _key(design: Design, training: Training, steps_per_execution: int, model) ->
     for variable in model.non_trainable_variables:     # preprocessing statistics (and seed states)
         digest.update(variable.path.encode())
         digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(variable.value)).tobytes())
+    for layer in model._flatten_layers():
+        # Text vocabularies live in TensorFlow lookup tables, which are not Keras variables.
+        if hasattr(layer, "get_vocabulary"):
+            digest.update(layer.name.encode())
+            digest.update(repr(layer.get_vocabulary()).encode())
     return digest.hexdigest()
 
 

@@ -1,0 +1,86 @@
+"""Training the same design again in one worker reuses its compiled model, and trains exactly as a new one.
+
+No timing assertions: what a user would notice is that the second run gives the same numbers and the same
+saved model as a run in a fresh worker; ``benchmarks/bench_backend.py`` measures the time saved.
+"""
+
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+from builder.data import load_builtin, suggest_design
+from builder.design.templates import template
+
+
+@pytest.fixture
+def engine(keras):
+    from builder.train import engine, reuse
+
+    reuse.forget()
+    yield engine
+    reuse.forget()
+
+
+def run(engine, design, data, tmp_path, name, **training):
+    training = design.training.model_copy(update=dict(dict(epochs=2), **training))
+    epochs = []
+    last = engine.train(design, data, training, lambda e: epochs.append(e["logs"]) if e["type"] == "epoch" else None,
+                        lambda: False, model_path=str(tmp_path / f"{name}.keras"))
+    assert last["type"] == "finished", last
+    return last, epochs
+
+
+def assert_same_run(a, b):
+    (last_a, epochs_a), (last_b, epochs_b) = a, b
+    assert epochs_a == epochs_b
+    assert last_a["history"] == last_b["history"]
+    for head, values in last_a["test_predictions"].items():
+        np.testing.assert_array_equal(values, last_b["test_predictions"][head])
+
+
+def assert_same_saved_model(keras, path_a, path_b):
+    a, b = keras.models.load_model(path_a), keras.models.load_model(path_b)
+    for x, y in zip(a.weights + a.optimizer.variables, b.weights + b.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+    def config(path):   # shared_object_id is an object's id() in the saving process
+        return re.sub(r'"shared_object_id": \d+', "", zipfile.ZipFile(path).read("config.json").decode())
+
+    assert config(path_a) == config(path_b)
+
+
+def test_a_second_run_of_a_design_reuses_its_compiled_model_and_trains_like_a_new_one(engine, keras, tmp_path):
+    from builder.train import reuse
+
+    design = template("seed-multi-regression").model_copy(deep=True)
+    data = load_builtin("seed-multi-regression", rows=300)
+    first = run(engine, design, data, tmp_path, "first")
+    kept = reuse.kept_count()
+    again = run(engine, design, data, tmp_path, "again")
+    assert reuse.kept_count() == kept == 1        # the same model trained again, not a second one
+    assert_same_run(first, again)
+    assert_same_saved_model(keras, tmp_path / "first.keras", tmp_path / "again.keras")
+
+    # Another seed on the kept model: what a new worker gives for that seed (new weights, new batch order).
+    reused = run(engine, design, data, tmp_path, "reused", seed=7)
+    reuse.forget()
+    fresh = run(engine, design, data, tmp_path, "fresh", seed=7)
+    assert_same_run(reused, fresh)
+    assert first[0]["history"] != fresh[0]["history"]
+    assert_same_saved_model(keras, tmp_path / "reused.keras", tmp_path / "fresh.keras")
+
+
+def test_a_kept_model_is_not_reused_when_the_data_gives_other_statistics(engine, keras, tmp_path):
+    """Normalization's mean and variance are constants in a traced graph: other training rows, another model."""
+    from builder.train import reuse
+
+    data = load_builtin("penguins")
+    design = suggest_design(data, data.targets)
+    run(engine, design, data, tmp_path, "seed0")
+    other_split = run(engine, design, data, tmp_path, "seed1", seed=1)     # another split: other statistics
+    assert reuse.kept_count() == 2
+    reuse.forget()
+    fresh = run(engine, design, data, tmp_path, "fresh", seed=1)
+    assert_same_run(other_split, fresh)
