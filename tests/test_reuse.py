@@ -63,10 +63,11 @@ def test_a_second_run_of_a_design_reuses_its_compiled_model_and_trains_like_a_ne
     assert_same_run(first, again)
     assert_same_saved_model(keras, tmp_path / "first.keras", tmp_path / "again.keras")
 
-    # Another seed on the kept model: what a new worker gives for that seed (new weights, new batch order).
-    reused = run(engine, design, data, tmp_path, "reused", seed=7)
+    # Another seed and learning rate on the kept model: what a new worker gives for them.
+    reused = run(engine, design, data, tmp_path, "reused", seed=7, learning_rate=0.01)
+    assert reuse.kept_count() == 1
     reuse.forget()
-    fresh = run(engine, design, data, tmp_path, "fresh", seed=7)
+    fresh = run(engine, design, data, tmp_path, "fresh", seed=7, learning_rate=0.01)
     assert_same_run(reused, fresh)
     assert first[0]["history"] != fresh[0]["history"]
     assert_same_saved_model(keras, tmp_path / "reused.keras", tmp_path / "fresh.keras")

@@ -10,11 +10,14 @@ now holds (built with this run's seed: the same initial weights) and the optimiz
 were before its first step.  It then trains exactly as a new model would: same events, same metrics,
 same saved ``.keras`` file (``tests/test_reuse.py``).
 
-A trace bakes in more than the variables, so a kept model is used only when all of this matches:
-the design (layers, losses, loss weights, metrics, names), the optimizer, learning rate and batch size,
-steps per execution, the backend, and what preprocessing layers learnt from the data (Normalization's
-mean and variance, text vocabularies: a digest of the new model's non-trainable variables and vocabularies).  Loss
-balancing replaces the train step and distributed runs build under a strategy: those always compile anew.
+A trace bakes in more than the variables, so a kept model is used only when all of this matches: the
+design (layers, losses, loss weights, metrics, names), the optimizer and batch size, steps per
+execution, the backend, and what preprocessing layers learnt from the data (Normalization's mean and
+variance, text vocabularies: a digest of the new model's non-trainable variables and vocabularies).
+Loss balancing replaces the train step and distributed runs build under a strategy: those always
+compile anew.  A worker's warm-up run (``worker.warm_up``) is kept too, so the first real run of the
+default design starts without tracing; it is frozen with the warm state (``gc.freeze``), so once
+evicted it stays allocated until the worker is recycled (one small model).
 
 The model ``fit_model`` returns is therefore valid until the next ``fit_model`` of the same design in
 the process (callers predict and save straight after fitting).  Imports Keras: workers and the CLI only.
@@ -37,8 +40,9 @@ from ..model.build import build_model, compile_model
 # sharing help?" comparison (the design and each head alone, once per seed) without tracing again.
 KEEP_MODELS = 6
 KEEP_BYTES = 256 * 2**20       # weights and optimizer slots of all kept models together
-# Training settings that only change variable values or the loop around the traced functions.
-UNTRACED = {"epochs", "validation_split", "early_stopping_patience", "seed", "interference",
+# Training settings that only change variable values (the learning rate is an optimizer variable) or the
+# loop around the traced functions.
+UNTRACED = {"learning_rate", "epochs", "validation_split", "early_stopping_patience", "seed", "interference",
             "interference_every", "compare_seeds", "compare_epochs"}
 
 
@@ -65,7 +69,7 @@ def compiled_model(design: Design, training: Training, prepared, steps_per_execu
     fit_preprocessing(model, design, prepared)
     key = _key(design, training, steps_per_execution, model)
     kept = _kept.pop(key, None)
-    if kept is not None and _load(kept, model):
+    if kept is not None and _load(kept, model, training.learning_rate):
         _kept[key] = kept            # most recently used last
         return kept.model
     compile_model(model, design, training, steps_per_execution=steps_per_execution)
@@ -111,7 +115,7 @@ def _key(design: Design, training: Training, steps_per_execution: int, model) ->
     return digest.hexdigest()
 
 
-def _load(kept: Kept, new) -> bool:
+def _load(kept: Kept, new, learning_rate: float) -> bool:
     """Give ``kept.model`` the state of the freshly built ``new`` model; False where they do not pair up."""
     model = kept.model
     pairs = []
@@ -130,6 +134,7 @@ def _load(kept: Kept, new) -> bool:
         old.assign(fresh.value)
     for variable, start in zip(model.optimizer.variables, kept.optimizer_start):
         variable.assign(start)
+    model.optimizer.learning_rate = learning_rate     # assigns the variable, as a new optimizer would hold it
     model.reset_metrics()
     model.stop_training = False
     _replay_first_build(model)
