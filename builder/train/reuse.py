@@ -130,11 +130,14 @@ def _load(kept: Kept, new, learning_rate: float) -> bool:
             pairs.append((old, fresh))
     if len(model.optimizer.variables) != len(kept.optimizer_start):
         return False
-    for old, fresh in pairs:
-        old.assign(fresh.value)
-    for variable, start in zip(model.optimizer.variables, kept.optimizer_start):
-        variable.assign(start)
-    model.optimizer.learning_rate = learning_rate     # assigns the variable, as a new optimizer would hold it
+    try:
+        for old, fresh in pairs:
+            old.assign(fresh.value)
+        for variable, start in zip(model.optimizer.variables, kept.optimizer_start):
+            variable.assign(start)
+        model.optimizer.learning_rate = learning_rate     # assigns the variable, as a new optimizer holds it
+    except Exception:   # e.g. a run that failed inside a step left buffers behind: compile a new model instead
+        return False
     model.reset_metrics()
     model.stop_training = False
     _replay_first_build(model)
