@@ -4,14 +4,19 @@ No timing assertions: what a user would notice is that the second run gives the 
 saved model as a run in a fresh worker; ``benchmarks/bench_backend.py`` measures the time saved.
 """
 
+import os
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from builder.data import load_builtin, suggest_design
 from builder.design.templates import template
+from builder.train.backend import jax_installed
 
 
 @pytest.fixture
@@ -85,3 +90,14 @@ def test_a_kept_model_is_not_reused_when_the_data_gives_other_statistics(engine,
     reuse.forget()
     fresh = run(engine, design, data, tmp_path, "fresh", seed=1)
     assert_same_run(other_split, fresh)
+
+
+@pytest.mark.skipif(not jax_installed(), reason="JAX is not installed")
+def test_a_kept_model_trains_like_a_new_one_on_jax_too():
+    """JAX shuffles with numpy and traces per batch shape: the first test again, in a JAX process."""
+    env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-x", "-q", "-p", "no:cacheprovider",
+                           "-k", "second_run_of_a_design"], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
