@@ -277,6 +277,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events.
 
     With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
+    The model is kept for the next run of the same design (``reuse.py``): use it before calling this again.
     """
     # A reused worker must not keep the last run's graphs alive; one collection, not Keras' and a second one
     # (each scans every object the process holds: seconds on a busy 2-core machine; see worker.freeze_warm_state).
