@@ -37,18 +37,30 @@ def run(engine, design, data, tmp_path, name, **training):
     return last, epochs
 
 
+# TensorFlow's first training in a process can differ from later ones in the 7th digit, new models and all
+# (thread scheduling of its first kernels); a wrong batch order or initial weight shows in the 2nd or 3rd.
+CLOSE = dict(rtol=1e-5, atol=1e-7)
+
+
+def assert_same_numbers(a: dict, b: dict):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_allclose(a[key], b[key], **CLOSE, err_msg=key)
+
+
 def assert_same_run(a, b):
     (last_a, epochs_a), (last_b, epochs_b) = a, b
-    assert epochs_a == epochs_b
-    assert last_a["history"] == last_b["history"]
-    for head, values in last_a["test_predictions"].items():
-        np.testing.assert_array_equal(values, last_b["test_predictions"][head])
+    assert len(epochs_a) == len(epochs_b)
+    for logs_a, logs_b in zip(epochs_a, epochs_b):
+        assert_same_numbers(logs_a, logs_b)
+    assert_same_numbers(last_a["history"], last_b["history"])
+    assert_same_numbers(last_a["test_predictions"], last_b["test_predictions"])
 
 
 def assert_same_saved_model(keras, path_a, path_b):
     a, b = keras.models.load_model(path_a), keras.models.load_model(path_b)
     for x, y in zip(a.weights + a.optimizer.variables, b.weights + b.optimizer.variables, strict=True):
-        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), **CLOSE)
 
     def config(path):   # shared_object_id is an object's id() in the saving process
         return re.sub(r'"shared_object_id": \d+', "", zipfile.ZipFile(path).read("config.json").decode())
@@ -79,12 +91,16 @@ def test_a_second_run_of_a_design_reuses_its_compiled_model_and_trains_like_a_ne
 
 
 def test_a_kept_model_is_not_reused_when_the_data_gives_other_statistics(engine, keras, tmp_path):
-    """Normalization's mean and variance are constants in a traced graph: other training rows, another model."""
+    """The same table design trains alike again; other training rows give Normalization other constants,
+    which a traced graph holds as constants: another model."""
     from builder.train import reuse
 
     data = load_builtin("penguins")
     design = suggest_design(data, data.targets)
-    run(engine, design, data, tmp_path, "seed0")
+    first = run(engine, design, data, tmp_path, "seed0")
+    again = run(engine, design, data, tmp_path, "again")     # string columns: batches from a tf.data pipeline
+    assert reuse.kept_count() == 1
+    assert_same_run(first, again)
     other_split = run(engine, design, data, tmp_path, "seed1", seed=1)     # another split: other statistics
     assert reuse.kept_count() == 2
     reuse.forget()

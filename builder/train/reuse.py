@@ -149,10 +149,11 @@ def _replay_first_build(model) -> None:
     """Make the kept model's next fit draw the random numbers a new model's first fit draws.
 
     A new model's first ``fit`` builds its metrics from one batch, and getting that batch starts an
-    epoch of the data iterator: one shuffle (``np.random.permutation`` on JAX, a ``tf.random.shuffle``
-    on TensorFlow) before the real first epoch.  A kept model is built already and would skip it, so every
-    epoch would see another batch order than a new model with the same seed (and than the exported
-    script).  This starts and drops one epoch the same way, once, then builds as Keras would.
+    epoch of the data iterator.  On JAX that epoch draws a permutation from numpy's global generator, so
+    a kept model, built already, would see every epoch in another order than a new model with the same
+    seed (and than the exported script).  This starts and drops one epoch the same way, once, then builds
+    as Keras would; TensorFlow's pipelines gave the same numbers with or without it, and get it too, so a
+    kept model has a new one's side effects whatever the backend.
     """
     keras_build = type(model)._symbolic_build
 
