@@ -25,11 +25,10 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
-from ..data import Dataset, Prepared, Split, fit_preprocessing, prepare
+from ..data import Dataset, Prepared, Split, prepare
 from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
-from ..model.build import build_model, compile_model
 from ..design.spec import Design, Training
-from . import keras_fixes, multitask
+from . import keras_fixes, multitask, reuse
 from .batching import evaluation_batch_size
 from .speed import choose_steps_per_execution, flops_per_sample  # noqa: F401  (re-exported)
 from .events import event, flat_logs, head_logs, non_finite_heads
@@ -278,6 +277,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     """Build, compile and fit one design; return (model, Outcome).  Emits progress and epoch events.
 
     With ``checkpoint`` (a ``.keras`` path), the model is saved there as it trains (see ``checkpoint.py``).
+    The model is kept for the next run of the same design (``reuse.py``): use it before calling this again.
     """
     # A reused worker must not keep the last run's graphs alive; one collection, not Keras' and a second one
     # (each scans every object the process holds: seconds on a busy 2-core machine; see worker.freeze_warm_state).
@@ -293,10 +293,8 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
         steps_per_execution = choose_steps_per_execution(design, training.batch_size)
     # Regression heads learn standardised targets (builder.data.scaling); only this design's heads.
     scaling = {h.name: prepared.target_scaling[h.name] for h in design.heads if h.name in prepared.target_scaling}
-    with strategy.scope() if strategy is not None else nullcontext():
-        model = build_model(design)
-        fit_preprocessing(model, design, prepared)
-        compile_model(model, design, training, steps_per_execution=steps_per_execution)
+    # The model this design compiled last time in this process when there is one: no tracing again (reuse.py).
+    model = reuse.compiled_model(design, training, prepared, steps_per_execution, strategy)
     distributed = strategy is not None
     train_args = fit_arguments(design, prepared.train, training.batch_size, True, training.seed, distributed, scaling)
     validation = None
