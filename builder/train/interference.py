@@ -209,7 +209,11 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
 
     heads = [h.name for h in design.heads]
     variables = trunk_variables(model, design)
-    measure = gradient_function(model, design, variables)
+    # A model kept for the next run of its design (train/reuse.py) keeps its traced measure too.
+    measure = getattr(model, "_builder_interference_measure", None)
+    if measure is None:
+        measure = gradient_function(model, design, variables)
+        model._builder_interference_measure = measure
     x, ys, ws = probe_batch(design, split, scaling=scaling)
 
     class InterferenceCallback(keras.callbacks.Callback):
