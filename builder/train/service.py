@@ -42,6 +42,17 @@ DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code
                        "The model or the data may be too large for memory: try a smaller batch size or model.")
 
 
+def _drain(events, most: int = 256) -> list[dict]:
+    """The events waiting in one worker's queue, without blocking."""
+    out = []
+    try:
+        while len(out) < most:
+            out.append(events.get_nowait())
+    except (queue.Empty, EOFError, OSError, ValueError):
+        pass
+    return out
+
+
 @contextmanager
 def _main_module_hidden():
     """Start a spawned worker without making it re-run this process's main script.
@@ -74,6 +85,10 @@ class _Worker:
     answered: bool = False            # the worker has sent an event of its current run: it took the job
     stop_since: float | None = None   # when Stop was passed on, for the grace period
     backend: str = "tensorflow"       # the Keras backend, fixed for the process's life
+    # Its own event queue: a process killed while writing to a queue leaves that queue's lock held
+    # forever, so a shared queue would silence every later worker (seen once fast JAX epochs made a
+    # worker write dozens of events a second).
+    events: Any = None
 
 
 class TrainingService:
@@ -98,7 +113,6 @@ class TrainingService:
         self.backend = backend   # None: BUILDER_KERAS_BACKEND, else one per design
         self.workdir = workdir or tempfile.mkdtemp(prefix="builder-runs-")
         self._ctx = mp.get_context("spawn")
-        self._events = self._ctx.Queue()
         self._lock = threading.RLock()
         self._workers: list[_Worker] = []
         self._waiting: deque[tuple[RunHandle, Job]] = deque()
@@ -189,13 +203,13 @@ class TrainingService:
 
     # ---------------------------------------------------------- workers
     def _spawn(self, backend: str = "tensorflow") -> _Worker:
-        jobs, stop = self._ctx.Queue(), self._ctx.Event()
+        jobs, stop, events = self._ctx.Queue(), self._ctx.Event(), self._ctx.Queue()
         wid = next(self._worker_ids)
-        process = self._ctx.Process(target=worker_main, args=(wid, jobs, self._events, stop, backend),
+        process = self._ctx.Process(target=worker_main, args=(wid, jobs, events, stop, backend),
                                     name=f"builder-train-{wid}", daemon=True)
         with _main_module_hidden():
             process.start()
-        worker = _Worker(wid, process, jobs, stop, backend=backend)
+        worker = _Worker(wid, process, jobs, stop, backend=backend, events=events)
         self._workers.append(worker)
         return worker
 
@@ -253,27 +267,30 @@ class TrainingService:
                 self._reap_dead()
                 self._kill_unstoppable()
                 last_check = time.monotonic()
-            try:
-                ev = self._events.get(timeout=0.25)
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):
-                return
             with self._lock:
-                if ev["type"] == READY:
-                    self._mark_ready(ev["worker"])
-                    continue
-                handle = self._handles.get(ev.get("run_id"))
-                if handle is None:
-                    continue
-                for w in self._workers:
-                    if w.run is handle:
-                        w.answered = True
-                handle._deliver(ev)
-                if ev["type"] in DONE_TYPES:
-                    if ev.get("worker_retiring"):
-                        self._retire(handle)
-                    self._release(handle)
+                queues = [w.events for w in self._workers]
+            received = [ev for q in queues for ev in _drain(q)]
+            for ev in received:
+                self._handle_event(ev)
+            if not received:
+                time.sleep(0.02)
+
+    def _handle_event(self, ev: dict) -> None:
+        with self._lock:
+            if ev["type"] == READY:
+                self._mark_ready(ev["worker"])
+                return
+            handle = self._handles.get(ev.get("run_id"))
+            if handle is None:
+                return
+            for w in self._workers:
+                if w.run is handle:
+                    w.answered = True
+            handle._deliver(ev)
+            if ev["type"] in DONE_TYPES:
+                if ev.get("worker_retiring"):
+                    self._retire(handle)
+                self._release(handle)
 
     def _mark_ready(self, worker_id: int) -> None:
         for w in self._workers:
@@ -318,6 +335,10 @@ class TrainingService:
     def _reap_dead(self) -> None:
         with self._lock:
             dead = [w for w in self._workers if not w.process.is_alive()]
+            for w in dead:
+                for ev in _drain(w.events):     # what it said before it died (its last event, an error)
+                    self._handle_event(ev)
+            dead = [w for w in dead if w in self._workers]    # a drained last event may have retired it
             for w in dead:
                 self._workers.remove(w)
                 if w.run is None:
