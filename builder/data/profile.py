@@ -50,9 +50,22 @@ def _profile_wide(frame, text: set[str]) -> list[ColumnProfile]:
     return [quick.get(name) or profile_column(name, frame[name], name in text) for name in frame.columns]
 
 
-def _small_int_distinct(frame, names: list[str], block: int = 64, span: int = 65_536) -> dict[str, int]:
-    """Distinct counts of whole-number columns whose values span under ``span`` (pixels, counts, codes), by
-    ``bincount`` on the numpy columns: pandas' own per-column steps cost more than the counting."""
+SMALL_INT_SPAN = 65_536    # whole numbers within this range are counted with bincount, not hashed
+
+
+def _count_small_ints(values, low: int, high: int) -> int | None:
+    """Distinct whole numbers in ``values`` (min ``low``, max ``high``) when they span under SMALL_INT_SPAN
+    (pixels, counts, codes): counting beats hashing ~20x. None for a wider span."""
+    import numpy as np
+
+    if high - low >= SMALL_INT_SPAN:
+        return None
+    return int(np.count_nonzero(np.bincount(values - low if low else values)))
+
+
+def _small_int_distinct(frame, names: list[str], block: int = 64) -> dict[str, int]:
+    """Distinct counts of narrow whole-number columns, from numpy blocks of columns: pandas' own per-column
+    steps cost more than the counting."""
     import numpy as np
 
     out = {}
@@ -63,9 +76,8 @@ def _small_int_distinct(frame, names: list[str], block: int = 64, span: int = 65
             continue
         lows, highs = values.min(axis=0).tolist(), values.max(axis=0).tolist()
         for i, (name, low, high) in enumerate(zip(chunk, lows, highs)):
-            if high - low < span:
-                column = values[:, i]
-                out[name] = int(np.count_nonzero(np.bincount(column - low if low else column)))
+            if (distinct := _count_small_ints(values[:, i], low, high)) is not None:
+                out[name] = distinct
     return out
 
 
@@ -122,9 +134,8 @@ def count_distinct(series) -> int:
 
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
         values = series.to_numpy()
-        low, high = int(values.min()), int(values.max())
-        if high - low < 65_536:     # small whole numbers (pixels, counts, codes): counting beats hashing ~20x
-            return int(np.count_nonzero(np.bincount(values - low if low else values)))
+        if (distinct := _count_small_ints(values, int(values.min()), int(values.max()))) is not None:
+            return distinct
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
         values = series.to_numpy()
         distinct = len(np.unique(values, sorted=False))     # NaNs count as one value: no filtered copy
