@@ -128,14 +128,19 @@ def no_validation(prepared):
     return dataclasses.replace(prepared, val=empty)
 
 
-def short_runs(runs: int = 2) -> list[dict]:
+RUNS = ("first run of the design", "same design again", "first run, rehearsed while the Train page showed it")
+
+
+def short_runs() -> list[dict]:
     """The 6-epoch, 5,000-row dense run through ``engine.train``, in a process prepared as a worker is.
 
     The app trains in a long-lived worker that imported Keras and warmed up (``worker.warm_up``: a tiny
     fit, one epoch of a default design, ``gc.freeze``) before it takes a job, so "Train -> first step"
     starts there; the import itself is paid once per worker, not per run.  Run 0 is the first run of this
     design in the process (any model kept from the warm-up or the benchmarks above is dropped first);
-    run 1 trains the same design again, as pressing Train twice does.
+    run 1 trains the same design again, as pressing Train twice does; run 2 is a first run again, after
+    the rehearsal the Train page asks for while it shows the design (``rehearsal.py``; untimed, as it
+    happens before Train is pressed).
     """
     import tempfile
 
@@ -146,13 +151,19 @@ def short_runs(runs: int = 2) -> list[dict]:
         from builder.train import reuse
     except ImportError:       # the engine before compiled models were kept (``--today-root``)
         reuse = None
+    try:
+        from builder.train import rehearsal
+    except ImportError:       # the engine before rehearsals (``--today-root``)
+        rehearsal = None
     design, data = design_and_data(SHORT_RUN["template"], SHORT_RUN["rows"])
     training = design.training.model_copy(update={"epochs": SHORT_RUN["epochs"]})
     out = []
     with tempfile.TemporaryDirectory() as folder:
-        for run in range(runs):
-            if run == 0 and reuse is not None:
+        for run in range(len(RUNS) if rehearsal is not None else 2):
+            if run != 1 and reuse is not None:
                 reuse.forget()
+            if run == 2:
+                rehearsal.rehearse(design, data, training, "rehearsal")
             marks: list[tuple[str, float]] = []
             start = time.perf_counter()
             engine.train(design, data, training, lambda ev: marks.append((ev["type"], time.perf_counter())),
@@ -257,7 +268,7 @@ def report(results: list[dict], shorts: list[dict], args) -> None:
               "| wall / pure |")
         print("|---|---|---|---:|---:|---:|---:|---:|")
         for engine_label, backend in sorted({(s["label"], s["backend"]) for s in shorts}, reverse=True):
-            for run, label in ((0, "first run of the design"), (1, "same design again")):
+            for run, label in enumerate(RUNS):
                 rows = [r for s in shorts if (s["label"], s["backend"]) == (engine_label, backend)
                         for r in s["runs"] if r["run"] == run]
                 if not rows:

@@ -94,6 +94,8 @@ if misfit is not None:
     st.caption(f"Train is off until the data and the design fit: {misfit.problem}")
 if report.ok:
     st.caption(f"Backend: {runs.planned_backend(design)}. Set BUILDER_KERAS_BACKEND to force one.")
+if report.ok and dataset is not None and misfit is None and not active:
+    pages.training_service().get_ready(design, dataset, report=report)    # Train then starts without tracing
 
 
 # ------------------------------------------------------------ live view

@@ -100,6 +100,10 @@ class FakeService:
     model_path: str | None = None
     submitted: list = field(default_factory=list)
     fail_with: str = ""
+    ready_for: list = field(default_factory=list)
+
+    def get_ready(self, design, data, training=None, **_):
+        self.ready_for.append(design)
 
     def submit(self, design, data, training=None, kind="train", **_):
         handle = FakeHandle(design, kind, events_for(design), self.per_poll, self.model_path, fail_with=self.fail_with)

@@ -65,6 +65,20 @@ def test_edits_are_saved_back_to_the_design(service):
     assert not at.exception
 
 
+def test_the_page_asks_the_service_to_get_ready_for_the_design_it_shows(service):
+    """So that Train starts without tracing (builder/train/rehearsal.py); never during a run, never for a broken design."""
+    at = _page()
+    assert service.ready_for and service.ready_for[-1] == at.session_state["design"]
+    asked = len(service.ready_for)
+    _button(at, "train_start").click().run()
+    at.run()
+    assert len(service.ready_for) == asked            # a run is active: nothing to get ready for
+    broken = template("seed-multi-regression").model_dump()
+    broken["trunk"].insert(0, {"type": "Conv2D", "id": "conv"})
+    _page(parse_design(broken))
+    assert len(service.ready_for) == asked
+
+
 def test_train_starts_a_run_draws_a_curve_pair_per_head_and_stop_ends_it(service):
     at = _page()
     _button(at, "train_start").click().run()
@@ -118,6 +132,9 @@ def test_a_run_refused_before_training_is_explained(monkeypatch):
     from builder import DesignError, Problem
 
     class Refusing:
+        def get_ready(self, *args, **kwargs):
+            pass
+
         def submit(self, *args, **kwargs):
             raise DesignError([Problem("design", "training this design needs about 9.0 GB of memory")])
 

@@ -108,12 +108,39 @@ def test_a_kept_model_is_not_reused_when_the_data_gives_other_statistics(engine,
     assert_same_run(other_split, fresh)
 
 
+def test_a_rehearsed_run_trains_like_a_new_one_on_the_rehearsal_s_model(engine, keras, tmp_path):
+    """What the Train page's rehearsal leaves behind (rehearsal.py): the run uses its model, same numbers."""
+    from builder.train import rehearsal, reuse
+
+    design = template("seed-multi-regression").model_copy(deep=True)
+    data = load_builtin("seed-multi-regression", rows=300)
+    fresh = run(engine, design, data, tmp_path, "fresh")
+    reuse.forget()
+    last = rehearsal.rehearse(design, data, design.training, "rehearsal1")
+    assert last["type"] == "finished" and last["rehearsed"] is True
+    assert reuse.kept_count() == 1
+    rehearsed = run(engine, design, data, tmp_path, "rehearsed")
+    assert reuse.kept_count() == 1        # the rehearsal's compiled model trained, not a second one
+    assert_same_run(fresh, rehearsed)
+    assert_same_saved_model(keras, tmp_path / "fresh.keras", tmp_path / "rehearsed.keras")
+
+
+def test_a_costly_run_is_not_rehearsed(engine, keras):
+    """A convolutional epoch on 1,500 images takes seconds: its tracing is a small share, so no rehearsal."""
+    from builder.train import rehearsal, reuse
+
+    design = template("seed-image-class-reg")
+    last = rehearsal.rehearse(design, load_builtin("seed-image-class-reg", rows=1500), design.training, "r")
+    assert last["rehearsed"] is False
+    assert reuse.kept_count() == 0
+
+
 @pytest.mark.skipif(not jax_installed(), reason="JAX is not installed")
 def test_a_kept_model_trains_like_a_new_one_on_jax_too():
-    """JAX shuffles with numpy and traces per batch shape: the first test again, in a JAX process."""
+    """JAX shuffles with numpy and traces per batch shape: the kept and rehearsed tests again, in a JAX process."""
     env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-x", "-q", "-p", "no:cacheprovider",
-                           "-k", "second_run_of_a_design"], env=env, capture_output=True, text=True, timeout=600,
-                          cwd=Path(__file__).resolve().parents[1])
+                           "-k", "second_run_of_a_design or rehearsed_run"], env=env, capture_output=True,
+                          text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "1 passed" in done.stdout
+    assert "2 passed" in done.stdout

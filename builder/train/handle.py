@@ -187,7 +187,7 @@ class RunHandle:
 
 def log_end(handle: RunHandle) -> None:
     path = os.environ.get(RUN_LOG_ENV)
-    if not path:
+    if not path or handle.kind == "rehearse":     # a rehearsal is not a run the user asked for
         return
     line = json.dumps({"run_id": handle.run_id, "status": handle.status, "time": time.time()})
     try:

@@ -242,6 +242,13 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
                        sentence=reading(cosine, share), seconds=round(time.perf_counter() - started, 5),
                        **(extra or {})))
 
+        def on_train_begin(self, logs=None):
+            # Trace (and compile) the measure before the first step, not after the first epoch: the
+            # first reading of an LSTM design takes about a second on JAX, and a run pays it once either
+            # way, so it belongs to the start-up the page shows as "starting", not to a training epoch.
+            if variables:
+                np.asarray(measure(x, ys, ws)[0])
+
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 

@@ -35,16 +35,12 @@ import numpy as np
 from ..data import fit_preprocessing
 from ..design.spec import Design, Training
 from ..model.build import build_model, compile_model
+from .rehearsal import KEEP_MODELS, UNTRACED
 
 # Kept models hold their weights, optimizer slots and traced graphs (and count towards the worker's
-# recycling threshold); four serve a "does sharing help?" comparison of three heads (the design and each
-# head alone, once per seed) without tracing again.
-KEEP_MODELS = 4
+# recycling threshold); KEEP_MODELS = 4 serve a "does sharing help?" comparison of three heads (the design
+# and each head alone, once per seed) without tracing again.
 KEEP_BYTES = 256 * 2**20       # weights and optimizer slots of all kept models together
-# Training settings that only change variable values (the learning rate is an optimizer variable) or the
-# loop around the traced functions.
-UNTRACED = {"learning_rate", "epochs", "validation_split", "early_stopping_patience", "seed", "interference",
-            "interference_every", "compare_seeds", "compare_epochs"}
 
 
 @dataclass

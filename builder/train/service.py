@@ -23,16 +23,17 @@ import time
 import types
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
 from ..model.build import as_design
 from ..design.spec import Design, Training
 from ..design.validate import Report
-from . import backend as backends
+from . import backend as backends, rehearsal
 from .events import DONE_TYPES, event
 from .handle import RunHandle, RunResult, log_end  # noqa: F401  (RunResult re-exported)
+from ..errors import DesignError
 from .memory import check_memory, data_nbytes
 from .worker import READY, Job, worker_main
 
@@ -89,6 +90,12 @@ class _Worker:
     # forever, so a shared queue would silence every later worker (seen once fast JAX epochs made a
     # worker write dozens of events a second).
     events: Any = None
+    # What its last jobs traced and kept (rehearsal keys, newest last): a rehearsal it did already is not sent again.
+    prepared: deque = field(default_factory=lambda: deque(maxlen=rehearsal.KEEP_MODELS))
+
+    @property
+    def rehearsing(self) -> bool:
+        return self.run is not None and self.run.kind == "rehearse"
 
 
 class TrainingService:
@@ -118,6 +125,8 @@ class TrainingService:
         self._waiting: deque[tuple[RunHandle, Job]] = deque()
         self._handles: dict[str, RunHandle] = {}
         self._ids = itertools.count(1)
+        self._rehearsal_ids = itertools.count(1)
+        self._rehearsal: tuple[Job, RunHandle] | None = None     # the latest one asked for, not yet handed out
         self._worker_ids = itertools.count(1)
         self._closed = False
         self._router = threading.Thread(target=self._route, name="training-events", daemon=True)
@@ -156,7 +165,8 @@ class TrainingService:
         handle.backend = self.choose_backend(design)
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
                   os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution,
-                  backend=handle.backend.name, backend_reason=handle.backend.reason)
+                  backend=handle.backend.name, backend_reason=handle.backend.reason,
+                  key=rehearsal.key(design, training, data) if kind == "train" else "")
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
@@ -166,6 +176,33 @@ class TrainingService:
             self._announce_places()
         return handle
 
+    def get_ready(self, design: Design | dict | str, data: Any, training: Training | None = None,
+                  report: Report | None = None) -> None:
+        """Prepare for a Train press of ``design`` on ``data``; returns at once (see ``rehearsal.py``).
+
+        A worker of the design's backend is started if there is none, and once idle it rehearses the run:
+        it traces every step function and keeps the model, so the run itself starts without tracing.
+        Nothing happens for large data, a design that would not fit in memory, or one prepared already.
+        """
+        if data is None or data_nbytes(data) > rehearsal.REHEARSE_MAX_BYTES:
+            return
+        design = as_design(design, report)
+        training = training or design.training
+        try:
+            check_memory(design, training, data_nbytes(data), report=report)
+        except DesignError:
+            return
+        key = rehearsal.key(design, training, data)
+        backend = self.choose_backend(design).name
+        with self._lock:
+            if self._closed or (self._rehearsal is not None and self._rehearsal[0].key == key):
+                return
+            run_id = f"rehearsal{next(self._rehearsal_ids)}"
+            job = Job(run_id, "rehearse", design.model_dump_json(), training.model_dump_json(), data, None,
+                      backend=backend, key=key)
+            self._rehearsal = (job, RunHandle(run_id, design, training, "rehearse", self))
+            self._schedule()
+
     def queue_length(self) -> int:
         with self._lock:
             return len(self._waiting)
@@ -174,11 +211,12 @@ class TrainingService:
         """Process ids of the workers (only idle ones, or only busy ones), for operators and fault tests."""
         with self._lock:
             return [w.process.pid for w in self._workers
-                    if w.process.pid is not None and (idle is None or (w.run is None) == idle)]
+                    if w.process.pid is not None and (idle is None or _idle(w) == idle)]
 
     def running(self) -> int:
+        """Runs training now (a rehearsal is not one)."""
         with self._lock:
-            return sum(1 for w in self._workers if w.run is not None)
+            return sum(1 for w in self._workers if not _idle(w))
 
     def shutdown(self) -> None:
         """Stop every worker and remove saved models (when the service made the folder)."""
@@ -221,6 +259,8 @@ class TrainingService:
             wanted = self._waiting[0][1].backend   # a worker of the run's backend
             free = [w for w in self._workers if w.run is None and w.backend == wanted]
             worker = next((w for w in free if w.ready), None) or next(iter(free), None)
+            if worker is None and any(w.rehearsing and w.backend == wanted for w in self._workers):
+                return      # its rehearsal ends within a second or two, sooner than a new worker starts
             if worker is None and len(self._workers) >= self.max_concurrent:
                 self._retire_one_idle()             # an idle worker of the other backend makes room
             if worker is None and len(self._workers) < self.max_concurrent:
@@ -228,11 +268,39 @@ class TrainingService:
             if worker is None:
                 return
             handle, job = self._waiting.popleft()
-            worker.stop.clear()        # cleared here, before the job exists, so an early Stop is never lost
-            worker.run, worker.job, worker.answered, worker.stop_since = handle, job, False, None
-            handle.status = "running" if worker.ready else "starting"
-            handle.queue_place = None
-            worker.jobs.put(job)
+            self._hand(worker, handle, job)
+        self._rehearse_next()
+
+    def _hand(self, worker: _Worker, handle: RunHandle, job: Job) -> None:
+        worker.stop.clear()        # cleared here, before the job exists, so an early Stop is never lost
+        worker.run, worker.job, worker.answered, worker.stop_since = handle, job, False, None
+        handle.status = "running" if worker.ready else "starting"
+        handle.queue_place = None
+        if job.key:
+            worker.prepared.append(job.key)
+        worker.jobs.put(job)
+
+    def _rehearse_next(self) -> None:
+        """Hand the rehearsal asked for last to an idle worker of its backend, starting one if there is none."""
+        if self._rehearsal is None:
+            return
+        job, handle = self._rehearsal
+        ours = [w for w in self._workers if w.backend == job.backend]
+        if any(job.key in w.prepared for w in ours):
+            self._rehearsal = None          # traced already: by a rehearsal or by a run of the same design
+            return
+        if not ours:
+            # No worker of its backend: start one now, so that Train does not wait for it to start.
+            if len(self._workers) >= self.max_concurrent:
+                self._retire_one_idle()
+            if len(self._workers) < self.max_concurrent:
+                self._spawn(job.backend)
+            return                          # handed out when the worker is ready (_mark_ready)
+        worker = next((w for w in ours if w.run is None and w.ready), None)
+        if worker is not None:
+            self._rehearsal = None
+            self._handles[job.run_id] = handle
+            self._hand(worker, handle, job)
 
     def _retire_one_idle(self) -> None:
         idle = next((w for w in self._workers if w.run is None), None)
@@ -341,7 +409,9 @@ class TrainingService:
             dead = [w for w in dead if w in self._workers]    # a drained last event may have retired it
             for w in dead:
                 self._workers.remove(w)
-                if w.run is None:
+                if w.rehearsing:
+                    self._handles.pop(w.run.run_id, None)     # only a speed-up: nobody waits for it
+                if w.run is None or w.rehearsing:
                     continue
                 if not w.answered and w.stop_since is None and not w.job.retried:
                     # It died before taking the job (killed while idle, just as the run was handed over):
@@ -380,3 +450,8 @@ class TrainingService:
                                   epochs_run=len(handle.history.get("loss", [])), test_predictions={},
                                   test_targets={}, forced=True))
         self._handles.pop(handle.run_id, None)
+
+
+def _idle(worker: _Worker) -> bool:
+    """Not training a run (a rehearsal is only a speed-up, and any run takes its worker next)."""
+    return worker.run is None or worker.rehearsing

@@ -30,7 +30,7 @@ class Job:
     """One run, as sent to a worker (pickled between our own processes only)."""
 
     run_id: str
-    kind: str                 # "train" | "sharing"
+    kind: str                 # "train" | "sharing" | "rehearse" (rehearsal.py: traces ahead of Train)
     design_json: str
     training_json: str
     data: Any                 # a builder.data.Dataset or prepared splits
@@ -39,6 +39,7 @@ class Job:
     retried: bool = False     # handed again once, after its worker died before taking it
     backend: str = "tensorflow"   # the Keras backend of the worker that takes it
     backend_reason: str = ""
+    key: str = ""             # what it traces (rehearsal.key), for a train or rehearse job
 
 
 def worker_main(worker_id: int, jobs, events, stop, backend: str = "tensorflow") -> None:
@@ -149,6 +150,10 @@ def run_job(job: Job, emit, should_stop) -> dict:
     try:
         design = Design.model_validate_json(job.design_json)
         training = Training.model_validate_json(job.training_json)
+        if job.kind == "rehearse":
+            from .rehearsal import rehearse
+
+            return rehearse(design, job.data, training, job.run_id, job.steps_per_execution)
         if job.kind == "sharing":     # every model with k seeds (builder.train.sharing)
             from . import sharing
 

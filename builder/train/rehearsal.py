@@ -1,0 +1,62 @@
+"""A run rehearsed while the Train page shows it, so that pressing Train starts as a second run does.
+
+A short run's fixed cost is tracing: the first run of a design in a worker traces each step function
+(on JAX about 0.1 s per batch shape, plus the interference meter's gradient: up to a second for an
+LSTM; on TensorFlow over a second for the multi-step train function), against a fraction of a second
+of training for a few epochs of a small table.  ``reuse.py`` keeps the compiled model of a design a
+worker has trained, so only the *first* run pays.  A rehearsal makes that first run happen before the
+user asks: when the Train page shows a design with its data, the service (``TrainingService.get_ready``)
+hands a worker of the design's backend a rehearsal: one epoch of the real run (same data, splits,
+statistics, batch size and steps per execution; events dropped, nothing saved), then test
+predictions.  Every step function the run will call is traced then, and the model is kept.  The real
+run finds it, resets it to a new model's weights (``reuse._load``) and trains exactly as a run
+without rehearsal would (``tests/test_rehearsal.py``).
+
+Only cheap runs are rehearsed (an epoch estimated under ``REHEARSE_EPOCH_S``): a long run's tracing
+is a small share of it, and a rehearsal must never keep a worker from a real run for long (a Train
+press waits for the rehearsal on its worker rather than starting another worker).
+
+``key`` and the constants are plain Python (the service imports them); ``rehearse`` imports Keras and
+runs in a worker only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# Training settings that only change variable values (the learning rate is an optimizer variable) or the
+# loop around the traced functions: runs that differ only in these share their traces (``reuse.py``).
+UNTRACED = {"learning_rate", "epochs", "validation_split", "early_stopping_patience", "seed", "interference",
+            "interference_every", "compare_seeds", "compare_epochs"}
+KEEP_MODELS = 4                   # compiled models a worker keeps (reuse.py)
+REHEARSE_EPOCH_S = 0.5            # an epoch estimated longer than this is not rehearsed
+REHEARSE_MAX_BYTES = 32 * 2**20   # nor is data larger than this (it is copied to the worker once more)
+
+
+def key(design, training, data) -> str:
+    """What a rehearsal of ``design`` on ``data`` prepares; the same key means the same traces.
+
+    The data is named by the object the page holds (a new upload is a new object); a key that collides
+    only costs a missed rehearsal, never a wrong result: the real run checks the data's statistics itself.
+    """
+    digest = hashlib.sha256()
+    digest.update(design.model_dump_json(exclude={"training"}).encode())
+    digest.update(training.model_dump_json(exclude=UNTRACED - {"seed", "validation_split"}).encode())
+    digest.update(f"{id(data)}:{getattr(data, 'name', '')}".encode())
+    return digest.hexdigest()
+
+
+def rehearse(design, data, training, run_id: str, steps_per_execution: int | str = "auto") -> dict:
+    """Trace every step function a run of ``design`` on ``data`` calls, and keep its model; the last event."""
+    from .events import event
+    from . import engine
+    from .speed import ASSUMED_FLOPS_PER_S, flops_per_sample
+
+    prepared = engine.prepare_data(design, data, training)
+    epoch_s = 3 * flops_per_sample(design) * prepared.train.n / ASSUMED_FLOPS_PER_S
+    if epoch_s > REHEARSE_EPOCH_S:
+        return event("finished", run_id, rehearsed=False)
+    once = training.model_copy(update={"epochs": 1})
+    model, _ = engine.fit_model(design, prepared, once, lambda ev: None, lambda: False, run_id, steps_per_execution)
+    engine.predict_test(model, design, prepared, training.batch_size)
+    return event("finished", run_id, rehearsed=True)
