@@ -49,6 +49,7 @@ def test_a_design_shown_on_the_train_page_is_rehearsed_and_its_run_uses_that_wor
     service.get_ready(other, data)
     pids = service.worker_pids()
     second = service.submit(other, data)
+    assert second.status != "queued"              # nobody else trains: it is starting, not "queued, 1st in line"
     finish(second)
     assert second.status == "finished", second.error
     assert service.worker_pids() == pids          # no worker was started for it

@@ -39,6 +39,9 @@ from .worker import READY, Job, worker_main
 
 # A worker that has not ended its run this long after Stop is killed; the run keeps its last checkpoint.
 STOP_GRACE_S = float(os.environ.get("BUILDER_STOP_GRACE_S", 10))
+# A run waits this long for a rehearsal on a worker of its backend (about a second, normally) before it
+# takes another worker: a rehearsal that hangs must not hold a run back.
+REHEARSAL_WAIT_S = 20.0
 DEAD_WORKER_MESSAGE = ("the training process ended unexpectedly (exit code {code}). "
                        "The model or the data may be too large for memory: try a smaller batch size or model.")
 
@@ -85,6 +88,7 @@ class _Worker:
     job: Job | None = None
     answered: bool = False            # the worker has sent an event of its current run: it took the job
     stop_since: float | None = None   # when Stop was passed on, for the grace period
+    handed_at: float = 0.0            # when it took its current job
     backend: str = "tensorflow"       # the Keras backend, fixed for the process's life
     # Its own event queue: a process killed while writing to a queue leaves that queue's lock held
     # forever, so a shared queue would silence every later worker (seen once fast JAX epochs made a
@@ -259,7 +263,9 @@ class TrainingService:
             wanted = self._waiting[0][1].backend   # a worker of the run's backend
             free = [w for w in self._workers if w.run is None and w.backend == wanted]
             worker = next((w for w in free if w.ready), None) or next(iter(free), None)
-            if worker is None and any(w.rehearsing and w.backend == wanted for w in self._workers):
+            if worker is None and any(w.rehearsing and w.backend == wanted
+                                      and time.monotonic() - w.handed_at < REHEARSAL_WAIT_S for w in self._workers):
+                self._waiting[0][0].status = "starting"    # not queued behind anyone: its worker is getting ready
                 return      # its rehearsal ends within a second or two, sooner than a new worker starts
             if worker is None and len(self._workers) >= self.max_concurrent:
                 self._retire_one_idle()             # an idle worker of the other backend makes room
@@ -274,6 +280,7 @@ class TrainingService:
     def _hand(self, worker: _Worker, handle: RunHandle, job: Job) -> None:
         worker.stop.clear()        # cleared here, before the job exists, so an early Stop is never lost
         worker.run, worker.job, worker.answered, worker.stop_since = handle, job, False, None
+        worker.handed_at = time.monotonic()
         handle.status = "running" if worker.ready else "starting"
         handle.queue_place = None
         if job.key:
@@ -290,9 +297,9 @@ class TrainingService:
             self._rehearsal = None          # traced already: by a rehearsal or by a run of the same design
             return
         if not ours:
-            # No worker of its backend: start one now, so that Train does not wait for it to start.
-            if len(self._workers) >= self.max_concurrent:
-                self._retire_one_idle()
+            # No worker of its backend: start one now if there is room, so Train does not wait for it to start.
+            # Never by retiring another worker: two pages showing designs of different backends would take
+            # turns starting workers.
             if len(self._workers) < self.max_concurrent:
                 self._spawn(job.backend)
             return                          # handed out when the worker is ready (_mark_ready)
@@ -334,6 +341,8 @@ class TrainingService:
             if time.monotonic() - last_check > 0.5:   # even while events stream, look for dead and hung workers
                 self._reap_dead()
                 self._kill_unstoppable()
+                with self._lock:
+                    self._schedule()                  # a run that waited for a rehearsal too long moves on
                 last_check = time.monotonic()
             with self._lock:
                 queues = [w.events for w in self._workers]
