@@ -70,7 +70,7 @@ def test_sidebar_training_status_is_the_progress_line_and_train_clears_the_old_o
     assert live.done and f"Training:** {live.progress_text()}" in sidebar_text(at)
     monkeypatch.setattr(pages, "training_service", lambda: FakeService(per_poll=0))     # the next run has not started yet
     at.button(key="train_start").click().run()
-    assert "Training:** waiting for a free trainer" in sidebar_text(at)
+    assert "Training:** starting" in sidebar_text(at)
     assert "finished" not in sidebar_text(at)
 
 

@@ -24,7 +24,7 @@ def test_progress_points_sit_at_fractional_epochs_and_epoch_ends_add_validation(
 
 def test_progress_text_and_fraction_follow_the_run():
     live = LiveRun(HEADS, 2)
-    assert live.progress_text() == "waiting for a free trainer"
+    assert live.progress_text() == "starting"
     live.add({"type": "queued", "place": 2})
     assert live.progress_text() == "waiting for a free trainer (place 2 in the queue)"
     live.add({"type": "started", "epochs": 2})

@@ -131,9 +131,8 @@ class LiveRun:
 
     def progress_text(self) -> str:
         """``epoch 2/10 · step 5/9 · 12 s left``, or what the run is waiting for or how it ended."""
-        if self.state == "queued":
-            place = f" (place {self.position} in the queue)" if self.position else ""
-            return f"waiting for a free trainer{place}"
+        if self.state == "queued":     # without a place in the queue, a worker is taking it: "starting"
+            return f"waiting for a free trainer (place {self.position} in the queue)" if self.position else "starting"
         if self.state == "error":
             return f"failed: {self.message}" if self.message else "failed"
         # Between epochs (step 0) the finished count is what a done run shows; mid-epoch, the one under way.

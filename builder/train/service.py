@@ -272,6 +272,7 @@ class TrainingService:
             if worker is None and len(self._workers) < self.max_concurrent:
                 worker = self._spawn(wanted)
             if worker is None:
+                self._waiting[0][0].status = "queued"      # behind other runs (again, after a hung rehearsal)
                 return
             handle, job = self._waiting.popleft()
             self._hand(worker, handle, job)
@@ -317,7 +318,8 @@ class TrainingService:
 
     def _announce_places(self) -> None:
         for place, (handle, _) in enumerate(self._waiting, start=1):
-            if handle.queue_place != place:
+            # One waiting only for its worker's rehearsal to end is starting, not queued behind anyone.
+            if handle.queue_place != place and handle.status != "starting":
                 handle._deliver(event("queued", handle.run_id, place=place))
 
     def _stop(self, handle: RunHandle) -> None:
