@@ -8,7 +8,7 @@ import pytest
 
 from builder.data import load_builtin
 from builder.design.templates import template
-from builder.train import TrainingService, rehearsal
+from builder.train import TrainingService, rehearsal, traces
 
 from test_faults import finish, wait_for
 
@@ -21,7 +21,7 @@ def service():
 
 
 def rehearsed(service, design, data) -> bool:
-    key = rehearsal.key(design, design.training, data)
+    key = traces.key(design, design.training, data)
     with service._lock:
         return any(key in w.prepared and not w.rehearsing for w in service._workers)
 

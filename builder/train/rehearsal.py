@@ -16,34 +16,14 @@ Only cheap runs are rehearsed (an epoch estimated under ``REHEARSE_EPOCH_S``): a
 is a small share of it, and a rehearsal must never keep a worker from a real run for long (a Train
 press waits for the rehearsal on its worker rather than starting another worker).
 
-``key`` and the constants are plain Python (the service imports them); ``rehearse`` imports Keras and
-runs in a worker only.
+The constants are plain Python (the service imports them; what a run traces is ``traces.key``);
+``rehearse`` imports Keras and runs in a worker only.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-# Training settings that only change variable values (the learning rate is an optimizer variable) or the
-# loop around the traced functions: runs that differ only in these share their traces (``reuse.py``).
-UNTRACED = {"learning_rate", "epochs", "validation_split", "early_stopping_patience", "seed", "interference",
-            "interference_every", "compare_seeds", "compare_epochs"}
-KEEP_MODELS = 4                   # compiled models a worker keeps (reuse.py)
 REHEARSE_EPOCH_S = 0.5            # an epoch estimated longer than this is not rehearsed
 REHEARSE_MAX_BYTES = 32 * 2**20   # nor is data larger than this (it is copied to the worker once more)
-
-
-def key(design, training, data) -> str:
-    """What a rehearsal of ``design`` on ``data`` prepares; the same key means the same traces.
-
-    The data is named by the object the page holds (a new upload is a new object); a key that collides
-    only costs a missed rehearsal, never a wrong result: the real run checks the data's statistics itself.
-    """
-    digest = hashlib.sha256()
-    digest.update(design.model_dump_json(exclude={"training"}).encode())
-    digest.update(training.model_dump_json(exclude=UNTRACED - {"seed", "validation_split"}).encode())
-    digest.update(f"{id(data)}:{getattr(data, 'name', '')}".encode())
-    return digest.hexdigest()
 
 
 def rehearse(design, data, training, run_id: str, steps_per_execution: int | str = "auto") -> dict:

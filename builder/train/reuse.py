@@ -35,7 +35,7 @@ import numpy as np
 from ..data import fit_preprocessing
 from ..design.spec import Design, Training
 from ..model.build import build_model, compile_model
-from .rehearsal import KEEP_MODELS, UNTRACED
+from .traces import KEEP_MODELS, UNTRACED
 
 # Kept models hold their weights, optimizer slots and traced graphs (and count towards the worker's
 # recycling threshold); KEEP_MODELS = 4 serve a "does sharing help?" comparison of three heads (the design

@@ -30,7 +30,7 @@ from typing import Any
 from ..model.build import as_design
 from ..design.spec import Design, Training
 from ..design.validate import Report
-from . import backend as backends, rehearsal
+from . import backend as backends, rehearsal, traces
 from .events import DONE_TYPES, event
 from .handle import RunHandle, RunResult, log_end  # noqa: F401  (RunResult re-exported)
 from ..errors import DesignError
@@ -95,7 +95,7 @@ class _Worker:
     # worker write dozens of events a second).
     events: Any = None
     # What its last jobs traced and kept (rehearsal keys, newest last): a rehearsal it did already is not sent again.
-    prepared: deque = field(default_factory=lambda: deque(maxlen=rehearsal.KEEP_MODELS))
+    prepared: deque = field(default_factory=lambda: deque(maxlen=traces.KEEP_MODELS))
 
     @property
     def rehearsing(self) -> bool:
@@ -170,7 +170,7 @@ class TrainingService:
         job = Job(run_id, kind, design.model_dump_json(), training.model_dump_json(), data,
                   os.path.join(self.workdir, f"{run_id}.keras"), steps_per_execution,
                   backend=handle.backend.name, backend_reason=handle.backend.reason,
-                  key=rehearsal.key(design, training, data) if kind == "train" else "")
+                  key=traces.key(design, training, data) if kind == "train" else "")
         with self._lock:
             if self._closed:
                 raise RuntimeError("the training service has been shut down")
@@ -196,7 +196,7 @@ class TrainingService:
             check_memory(design, training, data_nbytes(data), report=report)
         except DesignError:
             return
-        key = rehearsal.key(design, training, data)
+        key = traces.key(design, training, data)
         backend = self.choose_backend(design).name
         with self._lock:
             if self._closed or (self._rehearsal is not None and self._rehearsal[0].key == key):

@@ -39,7 +39,7 @@ class Job:
     retried: bool = False     # handed again once, after its worker died before taking it
     backend: str = "tensorflow"   # the Keras backend of the worker that takes it
     backend_reason: str = ""
-    key: str = ""             # what it traces (rehearsal.key), for a train or rehearse job
+    key: str = ""             # what it traces (traces.key), for a train or rehearse job
 
 
 def worker_main(worker_id: int, jobs, events, stop, backend: str = "tensorflow") -> None:
