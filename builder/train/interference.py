@@ -208,9 +208,12 @@ def summarise(heads: list[str], cos, norms, weights: dict[str, float]) -> tuple[
 
 
 def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit, run_id: str,
-                   weights: Callable[[], dict], extra: dict | None = None, scaling: dict | None = None,
-                   train_rows: int = 16 * PROBE_ROWS):
-    """A Keras callback that emits an ``interference`` event every epoch, or every ``every`` steps."""
+                   weights: Callable[[], dict], train_rows: int, extra: dict | None = None,
+                   scaling: dict | None = None):
+    """A Keras callback that emits an ``interference`` event every epoch, or every ``every`` steps.
+
+    ``split``: the rows the probe batch is cut from; ``train_rows``: the training split's size, which sets
+    the probe's (``probe_rows``)."""
     import keras
     import numpy as np
 
@@ -218,7 +221,8 @@ def meter_callback(model, design, split, every: int, steps_per_epoch: int, emit,
 
     heads = [h.name for h in design.heads]
     variables = trunk_variables(model, design)
-    # A model kept for the next run of its design (train/reuse.py) keeps its traced measure too.
+    # A model kept for the next run of its design (train/reuse.py) keeps its traced measure too.  On the model
+    # itself: the measure refers to its model, so a table keyed weakly by models would keep every model alive.
     measure = getattr(model, "_builder_interference_measure", None)
     if measure is None:
         measure = gradient_function(model, design, variables)

@@ -44,6 +44,6 @@ def callbacks(model, design, training, prepared, steps: int, emit, run_id: str, 
         fixed = {h.name: h.loss_weight for h in design.heads}
         weights = balancer.effective_weights if balancer is not None else (lambda: fixed)
         out.append(interference.meter_callback(model, design, probe, training.interference_every, steps,
-                                               emit, run_id, weights, extra, scaling,
-                                               train_rows=getattr(prepared.train, "n", 0)))
+                                               emit, run_id, weights, getattr(prepared.train, "n", 0), extra,
+                                               scaling))
     return out
