@@ -125,12 +125,14 @@ def test_a_rehearsed_run_trains_like_a_new_one_on_the_rehearsal_s_model(engine, 
     assert_same_saved_model(keras, tmp_path / "fresh.keras", tmp_path / "rehearsed.keras")
 
 
-def test_a_costly_run_is_not_rehearsed(engine, keras):
-    """A convolutional epoch on 1,500 images takes seconds: its tracing is a small share, so no rehearsal."""
+@pytest.mark.parametrize("name, rows", [("seed-image-class-reg", 1500),     # seconds of convolutions an epoch
+                                        ("seed-multi-regression", 60000)])   # 1,500 small steps an epoch
+def test_a_costly_run_is_not_rehearsed(engine, keras, name, rows):
+    """Where an epoch takes seconds, tracing is a small share of the run: no rehearsal holds a worker that long."""
     from builder.train import rehearsal, reuse
 
-    design = template("seed-image-class-reg")
-    last = rehearsal.rehearse(design, load_builtin("seed-image-class-reg", rows=1500), design.training, "r")
+    design = template(name)
+    last = rehearsal.rehearse(design, load_builtin(name, rows=rows), design.training, "r")
     assert last["rehearsed"] is False
     assert reuse.kept_count() == 0
 
