@@ -137,6 +137,17 @@ def test_a_costly_run_is_not_rehearsed(engine, keras, name, rows):
     assert reuse.kept_count() == 0
 
 
+def test_a_loss_balanced_run_is_not_rehearsed(engine, keras):
+    """Balancing replaces the train step on every run, so a rehearsal would leave nothing to reuse."""
+    from builder.train import rehearsal, reuse
+
+    design = template("seed-multi-regression")
+    training = design.training.model_copy(update={"balancing": "uncertainty"})
+    last = rehearsal.rehearse(design, load_builtin("seed-multi-regression", rows=300), training, "r")
+    assert last["rehearsed"] is False
+    assert reuse.kept_count() == 0
+
+
 @pytest.mark.skipif(not jax_installed(), reason="JAX is not installed")
 def test_a_kept_model_trains_like_a_new_one_on_jax_too():
     """JAX shuffles with numpy and traces per batch shape: the kept and rehearsed tests again, in a JAX process."""

@@ -31,10 +31,13 @@ STEP_OVERHEAD_S = 1e-3
 
 def rehearse(design, data, training, run_id: str, steps_per_execution: int | str = "auto") -> dict:
     """Trace every step function a run of ``design`` on ``data`` calls, and keep its model; the last event."""
+    from .balancing import is_balanced
     from .events import event
     from . import engine
     from .speed import ASSUMED_FLOPS_PER_S, flops_per_sample
 
+    if is_balanced(design, training):     # its train step is replaced on every run: nothing would be kept
+        return event("finished", run_id, rehearsed=False)
     prepared = engine.prepare_data(design, data, training)
     steps = -(-prepared.train.n // training.batch_size)
     epoch_s = 3 * flops_per_sample(design) * prepared.train.n / ASSUMED_FLOPS_PER_S + steps * STEP_OVERHEAD_S
