@@ -18,6 +18,8 @@ from typing import Callable
 
 PROBE_ROWS = 256
 MIN_PROBE_ROWS = 32
+CONFLICT_BELOW = -0.1       # a pair whose cosine stays below this pulls in opposite directions
+AGREE_ABOVE = 0.5
 
 
 def probe_rows(train_rows: int) -> int:
@@ -25,8 +27,6 @@ def probe_rows(train_rows: int) -> int:
     forward and one backward pass per head over the probe, so this keeps the meter near 5% of an epoch
     on small data sets (256 rows of 1,000 cost 19% of a convolutional epoch) and exact enough on large ones."""
     return max(MIN_PROBE_ROWS, min(PROBE_ROWS, train_rows // 16))
-CONFLICT_BELOW = -0.1       # a pair whose cosine stays below this pulls in opposite directions
-AGREE_ABOVE = 0.5
 
 
 def enabled(design, training=None) -> bool:

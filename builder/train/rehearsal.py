@@ -34,16 +34,15 @@ def rehearse(design, data, training, run_id: str, steps_per_execution: int | str
     from .balancing import is_balanced
     from .events import event
     from . import engine
-    from .speed import ASSUMED_FLOPS_PER_S, flops_per_sample
+    from .speed import step_seconds
 
     if is_balanced(design, training):     # its train step is replaced on every run: nothing would be kept
         return event("finished", run_id, rehearsed=False)
     prepared = engine.prepare_data(design, data, training)
     steps = -(-prepared.train.n // training.batch_size)
-    epoch_s = 3 * flops_per_sample(design) * prepared.train.n / ASSUMED_FLOPS_PER_S + steps * STEP_OVERHEAD_S
-    if epoch_s > REHEARSE_EPOCH_S:
+    if steps * (step_seconds(design, training.batch_size) + STEP_OVERHEAD_S) > REHEARSE_EPOCH_S:
         return event("finished", run_id, rehearsed=False)
-    once = training.model_copy(update={"epochs": 1})
-    model, _ = engine.fit_model(design, prepared, once, lambda ev: None, lambda: False, run_id, steps_per_execution)
-    engine.predict_test(model, design, prepared, training.batch_size)
+    # The run itself for one epoch, unseen and unsaved: every step function it calls is traced and kept.
+    engine.train(design, prepared, training.model_copy(update={"epochs": 1}), lambda ev: None, lambda: False,
+                 run_id, steps_per_execution=steps_per_execution)
     return event("finished", run_id, rehearsed=True)

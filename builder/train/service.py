@@ -188,12 +188,13 @@ class TrainingService:
         it traces every step function and keeps the model, so the run itself starts without tracing.
         Nothing happens for large data, a design that would not fit in memory, or one prepared already.
         """
-        if data is None or data_nbytes(data) > rehearsal.REHEARSE_MAX_BYTES:
+        nbytes = data_nbytes(data) if data is not None else 0
+        if data is None or nbytes > rehearsal.REHEARSE_MAX_BYTES:
             return
         design = as_design(design, report)
         training = training or design.training
         try:
-            check_memory(design, training, data_nbytes(data), report=report)
+            check_memory(design, training, nbytes, report=report)
         except DesignError:
             return
         key = traces.key(design, training, data)
@@ -344,7 +345,8 @@ class TrainingService:
                 self._reap_dead()
                 self._kill_unstoppable()
                 with self._lock:
-                    self._schedule()                  # a run that waited for a rehearsal too long moves on
+                    if self._waiting:
+                        self._schedule()              # a run that waited for a rehearsal too long moves on
                 last_check = time.monotonic()
             with self._lock:
                 queues = [w.events for w in self._workers]

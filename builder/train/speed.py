@@ -37,10 +37,15 @@ def flops_per_sample(design: Design) -> float:
     return 2.0 * total
 
 
+def step_seconds(design: Design, batch_size: int) -> float:
+    """The arithmetic of one training step (forward + backward ~ 3x forward) at the device's assumed speed."""
+    speed = ASSUMED_GPU_FLOPS_PER_S if has_gpu() else ASSUMED_FLOPS_PER_S
+    return 3.0 * flops_per_sample(design) * batch_size / speed
+
+
 def choose_steps_per_execution(design: Design, batch_size: int) -> int:
     """As many batches per graph call as fit in TARGET_EXECUTION_S, between 1 and 32."""
-    speed = ASSUMED_GPU_FLOPS_PER_S if has_gpu() else ASSUMED_FLOPS_PER_S
-    step_s = 3.0 * flops_per_sample(design) * batch_size / speed   # forward + backward
+    step_s = step_seconds(design, batch_size)
     if step_s <= 0:
         return MAX_STEPS_PER_EXECUTION
     return int(max(1, min(MAX_STEPS_PER_EXECUTION, TARGET_EXECUTION_S // step_s)))
