@@ -16,7 +16,8 @@ Fixed costs: ``engine.train`` on 5,000 rows of seed-multi-regression for 6 epoch
 predictions and saving included), twice in one process prepared as a worker is (``short_runs``): the
 first run of the design, then the same design again: seconds from Train to the first step, from the
 last step to "finished", the wall time, and the pure training time (6 x the fastest epoch of the same
-run).  ``--today-root DIR`` times the same runs with an older checkout of ``builder`` ("before").
+run).  ``--today-root DIR`` times the short run, and the engine's samples/s on TensorFlow, with an older
+checkout of ``builder`` ("before": the engine the issue measured).
 
     .venv/bin/python benchmarks/bench_backend.py [--repeats 2] [--epochs 4] [--backends tensorflow jax]
 """
@@ -194,8 +195,8 @@ def child(backend: str, names: list[str], epochs: int, short: bool, label: str) 
         design, data = design_and_data(name, ROWS[name])
         prepared = no_validation(prepare(design, data, val=0.0, test=0.1))
         result = dict(backend=backend, model=name, flops=flops_per_sample(design), rows=prepared.train.n,
-                      matmul=matmul_gflops())
-        result["plain"] = plain_fit(design, prepared, epochs)
+                      matmul=matmul_gflops(), label=label)
+        result["plain"] = plain_fit(design, prepared, epochs) if label == "now" else 0.0
         result["engine"] = engine_fit(design, prepared, epochs)
         print("RESULT " + json.dumps(result), flush=True)
     if short:
@@ -230,7 +231,7 @@ def best_per(results: list[dict]) -> dict:
     """(model, backend) -> the best plain and engine rates over repeats, with the matmul rates seen."""
     best: dict = {}
     for r in results:
-        b = best.setdefault((r["model"], r["backend"]), dict(r, plain=0.0, engine=0.0))
+        b = best.setdefault((r["model"], r["backend"], r.get("label", "now")), dict(r, plain=0.0, engine=0.0))
         for key in ("plain", "engine"):
             if r[key] > b[key]:     # each rate keeps the matmul rate measured just before it, in its process
                 b[key], b[f"{key}_matmul"] = r[key], r["matmul"]
@@ -249,16 +250,16 @@ def report(results: list[dict], shorts: list[dict], args) -> None:
     print("| model | FLOP/sample (fwd) | option | samples/s | x plain TF | GFLOP/s | matmul GFLOP/s | % of matmul |")
     print("|---|---:|---|---:|---:|---:|---:|---:|")
     for name in args.models:
-        base = best.get((name, "tensorflow"), {}).get("plain")
-        for backend in args.backends:
-            r = best.get((name, backend))
-            if not r:
-                continue
-            for key in ("plain", "engine"):
+        base = best.get((name, "tensorflow", "now"), {}).get("plain")
+        rows = [(backend, "now", key) for backend in args.backends for key in ("plain", "engine")]
+        for backend, label, key in [("tensorflow", "before", "engine")] + rows:
+            r = best.get((name, backend, label))
+            if r and r[key]:
                 gf = r[key] * 3 * r["flops"] / 1e9
                 x = f"{r[key] / base:.2f}" if base else "-"
                 own = r[f"{key}_matmul"]
-                print(f"| {name} | {r['flops']:,.0f} | {backend} {key} | {r[key]:,.0f} | {x} | {gf:.1f} | {own:.0f} "
+                option = f"{backend} {key}" + (" before (--today-root)" if label == "before" else "")
+                print(f"| {name} | {r['flops']:,.0f} | {option} | {r[key]:,.0f} | {x} | {gf:.1f} | {own:.0f} "
                       f"| {gf / own:.1%} |")
     if shorts:
         print(f"\nShort run: {SHORT_RUN['rows']:,} rows of {SHORT_RUN['template']}, {SHORT_RUN['epochs']} epochs, "
@@ -291,7 +292,8 @@ def main() -> None:
     p.add_argument("--short", action=argparse.BooleanOptionalAction, default=True, help="time the short run")
     p.add_argument("--root", default=str(ROOT), help="(child) import builder from this checkout")
     p.add_argument("--label", default="now", help="(child) name of the engine version in the report")
-    p.add_argument("--today-root", help="a checkout of the engine before this change: its short run is timed too "
+    p.add_argument("--today-root", help="a checkout of the engine before this change: its TensorFlow samples/s "
+                                        "and short run are timed too "
                                         "(e.g. git archive <commit> builder | tar -x -C DIR)")
     args = p.parse_args()
     if args.child:
@@ -300,8 +302,13 @@ def main() -> None:
         return
     results, shorts = [], []
     for repeat in range(args.repeats):
-        for backend in args.backends if args.today_root and args.short else []:
-            shorts += run_child(backend, args, [], True, args.today_root, "before")[1]
+        for backend in args.backends if args.today_root else []:
+            # The engine before: its samples/s on TensorFlow (the engine the issue measured) and its short run.
+            models = args.models if backend == "tensorflow" else []
+            if models or args.short:
+                r, s = run_child(backend, args, models, args.short, args.today_root, "before")
+                results += r
+                shorts += s
         for backend in args.backends:
             r, s = run_child(backend, args, args.models, args.short)
             results += r

@@ -183,3 +183,35 @@ def test_a_design_trained_on_each_backend_saves_a_model_that_predicts_what_was_r
                 np.testing.assert_allclose(again[head.name], result.test_predictions[head.name], rtol=1e-4, atol=1e-4)
     finally:
         service.shutdown()
+
+
+def test_on_tensorflow_the_engine_feeds_the_batches_fit_would_so_the_exported_script_trains_the_same(keras):
+    """The engine hands fit Keras' own array pipeline with tf.data's autotuning off (no pause between
+    epochs); the batches, their order and so every weight stay those of ``fit(x=arrays)``, which the
+    exported script calls."""
+    from builder.data import prepare
+    from builder.model.build import build_model, compile_model
+    from builder.data import fit_preprocessing
+    from builder.train import engine
+
+    design = template("seed-image-class-reg")
+    data = load_builtin("seed-image-class-reg", rows=150)
+    prepared = prepare(design, data, seed=0, val=0.0, test=0.0)
+    x, y, weights = engine.split_for_fit(design, prepared.train)
+
+    def trained(fit_args):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(3)      # before the pipeline is made: its shuffle takes the seed then
+        model = build_model(design)
+        fit_preprocessing(model, design, prepared)
+        compile_model(model, design, steps_per_execution=2)
+        history = model.fit(**fit_args(), epochs=3, verbose=0).history
+        return model.get_weights(), history["loss"]
+
+    ours, our_loss = trained(lambda: engine.fit_arguments(design, prepared.train, 16, True, 0))
+    theirs, their_loss = trained(lambda: dict(x=x, y=y, sample_weight=weights, batch_size=16, shuffle=True))
+    assert our_loss == their_loss and len(our_loss) == 3
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    args = engine.fit_arguments(design, prepared.train, 16, True, 0)
+    assert set(args) == {"x", "shuffle"} and not args["x"].options().autotune.enabled

@@ -73,10 +73,13 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     """
     if hasattr(split, "to_tf"):     # time-series windows (issue 12): batches gathered from one table, no copies
         y = standardised(split.y, scaling) if scaling else split.y
-        return dict(x=split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed, y), shuffle=False)
+        windows = split.to_tf([h.name for h in design.heads], batch_size, shuffle, seed, y)
+        return dict(x=without_autotune(windows), shuffle=False)
     x, y, weights = split_for_fit(design, split, scaling)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
+        if keras.backend.backend() == "tensorflow" and _rows(split):
+            return dict(x=keras_array_pipeline(x, y, weights, batch_size, shuffle, _rows(split)), shuffle=False)
         return dict(x=x, y=y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle)
     import tensorflow as tf
 
@@ -91,7 +94,35 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     # Each worker of a multi-worker run reads every row and keeps its share of each batch.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     ds = ds.batch(batch_size).prefetch(tf.data.AUTOTUNE).with_options(options)
-    return dict(x=ds, shuffle=False)   # shuffled above
+    return dict(x=without_autotune(ds), shuffle=False)   # shuffled above
+
+
+def keras_array_pipeline(x, y, weights, batch_size: int, shuffle: bool, rows: int):
+    """The pipeline ``fit(x=arrays)`` builds on TensorFlow (same batches, same shuffle), without autotuning.
+
+    Keras builds it with ``ArrayDataAdapter``; made here, it goes through ``without_autotune``,
+    which ``fit`` gives no way to ask for.  Its length is stated so that progress keeps its step count.
+    """
+    import tensorflow as tf
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    ds = ArrayDataAdapter(x, y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle).get_tf_dataset()
+    return without_autotune(ds.apply(tf.data.experimental.assert_cardinality(math.ceil(rows / batch_size))))
+
+
+def without_autotune(ds):
+    """``ds`` with tf.data's autotuning off: same batches in the same order, no pause between epochs.
+
+    ``fit`` drops each epoch's iterator when the next epoch starts, and dropping an autotuned one
+    waits for its tuning thread: up to 0.3 s an epoch, half of a 900-row epoch of
+    seed-image-class-reg (benchmarks/bench_backend.py).  Without autotuning, parallel maps use one
+    thread a core and prefetch buffers stay as set.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
 
 
 def by_head(design: Design, predictions) -> dict[str, np.ndarray]:
