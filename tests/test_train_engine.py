@@ -202,6 +202,24 @@ def test_workers_are_replaced_after_growing_or_dying(monkeypatch, tmp_path):
         svc.shutdown()
 
 
+def test_flops_count_each_weight_where_it_is_used():
+    """Conv weights at each output position (30x30 and 13x13 here, not 32x32 and 15x15), LSTM weights at each
+    of the 100 time steps, Dense weights once: the reference models' multiply-adds, worked out by hand."""
+    from builder.train.speed import flops_per_sample
+
+    conv = 30 * 30 * (3 * 3 * 3 * 32 + 32) + 13 * 13 * (3 * 3 * 32 * 64 + 64)
+    dense = (2304 * 128 + 128) + (2304 * 64 + 64) + (128 * 10 + 10) + (64 * 1 + 1)
+    assert flops_per_sample(template("seed-image-class-reg")) == 2 * (conv + dense)
+    lstm = 100 * 4 * (50 * 128 + 128 * 128 + 128)
+    heads = (128 * 64 + 64) * 2 + (64 * 50 + 50) + (64 * 20 + 20)
+    assert flops_per_sample(template("seed-sequence-two-heads")) == 2 * (lstm + heads)
+    embedded = parse_design({"name": "tokens", "input": {"kind": "tensor", "shape": [20]},
+                             "trunk": [{"type": "Embedding", "id": "e", "input_dim": 1000, "output_dim": 8},
+                                       {"type": "Flatten", "id": "f"}],
+                             "heads": [{"name": "y", "output": {"units": 1, "activation": "linear"}, "loss": "mse"}]})
+    assert flops_per_sample(embedded) == 2 * (160 + 1)       # the lookup itself multiplies nothing
+
+
 def test_steps_per_execution_shrinks_for_costly_designs(monkeypatch):
     from builder.train import speed
     from builder.train.speed import choose_steps_per_execution

@@ -12,6 +12,7 @@ import math
 import keras
 
 from ..design.spec import Design
+from ..design.registry import REGISTRY
 from ..design.validate import analyse
 
 MAX_STEPS_PER_EXECUTION = 32
@@ -21,18 +22,21 @@ ASSUMED_GPU_FLOPS_PER_S = 1e12  # small models on a GPU are bound by launches, n
 
 
 def flops_per_sample(design: Design) -> float:
-    """Multiply-adds of one forward pass, from parameter counts times how often each weight is reused.
+    """Multiply-adds of one forward pass, from parameter counts times how often each weight is used.
 
-    A Conv2D weight is used once per input position and an LSTM weight once per
-    time step, so each layer's parameters are multiplied by its input's
-    positions (every axis but the last).
+    A convolution's or Dense layer's weights are used once per *output* position (every axis but the
+    last: a 3x3 valid convolution on 32x32 uses them at 30x30), a recurrent layer's once per time step it
+    reads, and an Embedding's not at all (a lookup).
     """
     report = analyse(design)
     shapes = {n.id: n.shape for n in report.nodes}
     total = 0.0
     for node in report.nodes:
-        parent = shapes.get(node.parent) if node.parent else None
-        positions = math.prod(parent[:-1]) if parent and len(parent) > 1 else 1
+        kind = REGISTRY.get(node.type)
+        if not node.params or node.type == "Embedding":
+            continue
+        used_at = shapes.get(node.parent) if kind is not None and kind.category == "recurrent" else node.shape
+        positions = math.prod(used_at[:-1]) if used_at and len(used_at) > 1 else 1
         total += node.params * positions
     return 2.0 * total
 
