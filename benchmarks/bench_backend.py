@@ -255,11 +255,13 @@ def report(results: list[dict], shorts: list[dict], args) -> None:
         for backend, label, key in [("tensorflow", "before", "engine")] + rows:
             r = best.get((name, backend, label))
             if r and r[key]:
-                gf = r[key] * 3 * r["flops"] / 1e9
+                # Every row by today's count of the design's FLOPs (an older checkout may count otherwise).
+                flops = best.get((name, "tensorflow", "now"), r)["flops"]
+                gf = r[key] * 3 * flops / 1e9
                 x = f"{r[key] / base:.2f}" if base else "-"
                 own = r[f"{key}_matmul"]
                 option = f"{backend} {key}" + (" before (--today-root)" if label == "before" else "")
-                print(f"| {name} | {r['flops']:,.0f} | {option} | {r[key]:,.0f} | {x} | {gf:.1f} | {own:.0f} "
+                print(f"| {name} | {flops:,.0f} | {option} | {r[key]:,.0f} | {x} | {gf:.1f} | {own:.0f} "
                       f"| {gf / own:.1%} |")
     if shorts:
         print(f"\nShort run: {SHORT_RUN['rows']:,} rows of {SHORT_RUN['template']}, {SHORT_RUN['epochs']} epochs, "
