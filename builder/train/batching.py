@@ -23,3 +23,8 @@ def evaluation_batch_size(design: Design, rows: int, batch_size: int) -> int:
     per_row = sum(math.prod(n.shape) for n in analyse(design).nodes if n.shape) * 4
     fits = EVAL_BATCH_BYTES // max(per_row, 1)
     return int(max(batch_size, min(max(rows, 1), fits, MAX_EVAL_BATCH)))
+
+
+def steps_per_epoch(rows: int, batch_size: int) -> int:
+    """Training batches in an epoch (the last may be partial); at least one."""
+    return max(1, math.ceil(rows / batch_size))

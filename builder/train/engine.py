@@ -29,7 +29,7 @@ from ..data import Dataset, Prepared, Split, prepare
 from ..data.scaling import fold_into_outputs, metrics_in_original_units, standardised
 from ..design.spec import Design, Training
 from . import keras_fixes, multitask, reuse
-from .batching import evaluation_batch_size
+from .batching import evaluation_batch_size, steps_per_epoch
 from .speed import choose_steps_per_execution, flops_per_sample  # noqa: F401  (re-exported)
 from .events import event, flat_logs, head_logs, non_finite_heads
 
@@ -78,8 +78,9 @@ def fit_arguments(design: Design, split, batch_size: int, shuffle: bool, seed: i
     x, y, weights = split_for_fit(design, split, scaling)
     arrays = list(x.values()) if isinstance(x, dict) else [x]
     if not distributed and all(np.asarray(a).dtype.kind in "fiub" for a in arrays):
-        if keras.backend.backend() == "tensorflow" and _rows(split):
-            return dict(x=keras_array_pipeline(x, y, weights, batch_size, shuffle, _rows(split)), shuffle=False)
+        rows = _rows(split)
+        if keras.backend.backend() == "tensorflow" and rows:
+            return dict(x=keras_array_pipeline(x, y, weights, batch_size, shuffle, rows), shuffle=False)
         return dict(x=x, y=y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle)
     import tensorflow as tf
 
@@ -107,7 +108,7 @@ def keras_array_pipeline(x, y, weights, batch_size: int, shuffle: bool, rows: in
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
     ds = ArrayDataAdapter(x, y, sample_weight=weights, batch_size=batch_size, shuffle=shuffle).get_tf_dataset()
-    return without_autotune(ds.apply(tf.data.experimental.assert_cardinality(math.ceil(rows / batch_size))))
+    return without_autotune(ds.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(rows, batch_size))))
 
 
 def without_autotune(ds):
@@ -333,7 +334,7 @@ def fit_model(design: Design, prepared, training: Training, emit: Emit, should_s
     if _rows(prepared.val):
         val_args = fit_arguments(design, prepared.val, val_batch, False, training.seed, distributed, scaling)
         validation = val_args["x"] if "y" not in val_args else (val_args["x"], val_args["y"], val_args["sample_weight"])
-    steps = max(1, math.ceil(_rows(prepared.train) / training.batch_size))
+    steps = steps_per_epoch(_rows(prepared.train), training.batch_size)
     live = LiveCallback(design, training, steps, emit, should_stop, run_id, target_scale(prepared.train), extra,
                         scaling)
     callbacks = [live]

@@ -34,12 +34,13 @@ def rehearse(design, data, training, run_id: str, steps_per_execution: int | str
     from .balancing import is_balanced
     from .events import event
     from . import engine
+    from .batching import steps_per_epoch
     from .speed import step_seconds
 
     if is_balanced(design, training):     # its train step is replaced on every run: nothing would be kept
         return event("finished", run_id, rehearsed=False)
     prepared = engine.prepare_data(design, data, training)
-    steps = -(-prepared.train.n // training.batch_size)
+    steps = steps_per_epoch(prepared.train.n, training.batch_size)
     if steps * (step_seconds(design, training.batch_size) + STEP_OVERHEAD_S) > REHEARSE_EPOCH_S:
         return event("finished", run_id, rehearsed=False)
     # The run itself for one epoch, unseen and unsaved: every step function it calls is traced and kept.

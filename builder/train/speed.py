@@ -32,10 +32,10 @@ def flops_per_sample(design: Design) -> float:
     shapes = {n.id: n.shape for n in report.nodes}
     total = 0.0
     for node in report.nodes:
-        kind = REGISTRY.get(node.type)
         if not node.params or node.type == "Embedding":
             continue
-        used_at = shapes.get(node.parent) if kind is not None and kind.category == "recurrent" else node.shape
+        recurrent = node.type in REGISTRY and REGISTRY[node.type].category == "recurrent"
+        used_at = shapes.get(node.parent) if recurrent else node.shape
         positions = math.prod(used_at[:-1]) if used_at and len(used_at) > 1 else 1
         total += node.params * positions
     return 2.0 * total
